@@ -1,0 +1,70 @@
+"""Host name → tenant resolution, held in process memory.
+
+The map is rebuilt from the database only when its version, kept in the shared
+cache (Redis in production), changes. Saving a Tenant or a Site bumps the
+version after commit, so every web process picks up the change on its next
+request, and a request costs one cache read and no database query.
+"""
+
+import threading
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+VERSION_KEY = "tenant-host-map-version"
+
+_lock = threading.Lock()
+_state = {"version": None, "hosts": {}}
+
+
+@dataclass(frozen=True)
+class HostEntry:
+    tenant: object
+    site: object
+
+
+def _build():
+    from wagtail.models import Site
+
+    from .models import Tenant
+
+    tenants = {t.root_page_id: t for t in Tenant.objects.select_related("plan")}
+    hosts = {}
+    for site in Site.objects.select_related("root_page"):
+        tenant = tenants.get(site.root_page_id)
+        if tenant is not None:
+            hosts[site.hostname.lower()] = HostEntry(tenant=tenant, site=site)
+    return hosts
+
+
+def _current_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(VERSION_KEY, version, timeout=None):
+            version = cache.get(VERSION_KEY) or version
+    return version
+
+
+def lookup(host):
+    """The HostEntry for a host name (no port), or None."""
+    version = _current_version()
+    if _state["version"] != version:
+        with _lock:
+            if _state["version"] != version:
+                _state["hosts"] = _build()
+                _state["version"] = version
+    return _state["hosts"].get(host.lower())
+
+
+def invalidate():
+    """Make every process rebuild its map, once the current transaction commits."""
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None))
+
+
+def is_platform_host(host):
+    domain = settings.PLATFORM_DOMAIN
+    return host == domain or host == f"www.{domain}" or host in settings.PLATFORM_HOST_ALIASES

@@ -1,0 +1,184 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractUser):
+    """A global account: one email, one login, any number of tenants."""
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Plan(models.Model):
+    """A subscription plan. Limits of None mean unlimited."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    max_teachers = models.PositiveIntegerField(_("teachers"), null=True, blank=True)
+    max_bookings_per_month = models.PositiveIntegerField(_("bookings per month"), null=True, blank=True)
+    max_published_event_types = models.PositiveIntegerField(_("published event types"), null=True, blank=True)
+    platform_fee_percent = models.DecimalField(_("platform fee %"), max_digits=5, decimal_places=2, default=0)
+    features = models.JSONField(_("features"), default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+
+    def __str__(self):
+        return self.name
+
+
+class TenantQuerySet(models.QuerySet):
+    def administered_by(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN, memberships__is_active=True)
+
+
+class Tenant(models.Model):
+    """A school or a solo teacher: one Wagtail Site, one page tree, one collection."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    name = models.CharField(_("name"), max_length=120)
+    subdomain = models.CharField(_("subdomain"), max_length=63, unique=True)
+    custom_domain = models.CharField(_("custom domain"), max_length=253, unique=True, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="tenants")
+    template = models.CharField(_("template"), max_length=40)
+    root_page = models.OneToOneField("wagtailcore.Page", on_delete=models.PROTECT, related_name="tenant")
+    collection = models.OneToOneField("wagtailcore.Collection", on_delete=models.PROTECT, related_name="tenant")
+    admin_group = models.OneToOneField("auth.Group", on_delete=models.PROTECT, related_name="admin_of_tenant")
+    teacher_group = models.OneToOneField(
+        "auth.Group", on_delete=models.PROTECT, related_name="teacher_of_tenant", null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def hostname(self):
+        return f"{self.subdomain}.{settings.PLATFORM_DOMAIN}"
+
+    @property
+    def is_serving(self):
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def root_url(self):
+        port = settings.PLATFORM_PORT
+        suffix = "" if port in (80, 443) else f":{port}"
+        return f"{settings.PLATFORM_SCHEME}://{self.hostname}{suffix}"
+
+
+class TenantOwnedQuerySet(models.QuerySet):
+    def for_tenant(self, tenant):
+        return self.filter(tenant=tenant)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        TEACHER = "teacher", _("Teacher")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantOwnedQuerySet.as_manager()
+    tenant_admin_permissions = ("view", "change", "delete")
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_per_tenant")]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.tenant}"
+
+
+class AuditEntry(models.Model):
+    """What happened, who did it, to what. Written by services, never edited."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target = models.CharField(_("target"), max_length=200, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    objects = TenantOwnedQuerySet.as_manager()
+    tenant_admin_permissions = ("view",)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self):
+        return f"{self.action} {self.target}"

@@ -1,0 +1,10 @@
+"""URLs of the platform host (PLATFORM_DOMAIN): the platform home and the admin."""
+
+from django.urls import path
+
+from . import views
+from .urls_common import common_patterns
+
+urlpatterns = common_patterns + [
+    path("", views.platform_home, name="platform_home"),
+]

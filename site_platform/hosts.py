@@ -60,9 +60,27 @@ def lookup(host):
     return _state["hosts"].get(host.lower())
 
 
+def _bump():
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
 def invalidate():
-    """Make every process rebuild its map, once the current transaction commits."""
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None))
+    """Make every process rebuild its map.
+
+    Bumped now, so this process sees its own change at once, and again after
+    commit, so a process that rebuilt in between (still seeing the old rows)
+    rebuilds once more.
+    """
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def reset():
+    """Forget the map in this process (tests)."""
+    with _lock:
+        _state["version"] = None
+        _state["hosts"] = {}
+    cache.delete(VERSION_KEY)
 
 
 def is_platform_host(host):

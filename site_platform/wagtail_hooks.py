@@ -86,6 +86,7 @@ class PlanViewSet(ModelViewSet):
 
 
 class MembershipViewSet(TenantScopedModelViewSet):
+    name = "team"
     model = Membership
     icon = "group"
     menu_label = _("Team")
@@ -99,6 +100,7 @@ class MembershipViewSet(TenantScopedModelViewSet):
 
 
 class AuditEntryViewSet(TenantScopedModelViewSet):
+    name = "audit-log"
     model = AuditEntry
     icon = "history"
     menu_label = _("Audit log")
@@ -122,3 +124,11 @@ class TenantAdminGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_platform_viewsets():
     return [TenantViewSet("tenants"), PlanViewSet("plans"), TenantAdminGroup()]
+
+
+@hooks.register("register_admin_viewset", order=100)
+def register_scoped_page_explorer():
+    # Registered after Wagtail's own base page viewset, so it takes its place.
+    from .admin_pages import TenantPageViewSet
+
+    return TenantPageViewSet()

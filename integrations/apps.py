@@ -6,3 +6,10 @@ class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = _("Integrations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from booking.busy import register_busy_provider
+
+        from .calendars.busy import calendar_feed_busy
+
+        register_busy_provider(calendar_feed_busy)

@@ -137,7 +137,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "refresh-calendar-feeds": {
+        "task": "integrations.tasks.refresh_all_calendar_feeds",
+        "schedule": 60.0 * int(os.environ.get("CALENDAR_FEED_REFRESH_MINUTES", "15")),
+    },
+}
 
 AUTH_USER_MODEL = "site_platform.User"
 AUTHENTICATION_BACKENDS = [

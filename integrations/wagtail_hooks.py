@@ -1,0 +1,8 @@
+from wagtail import hooks
+
+from .calendars.admin import CalendarFeedViewSet
+
+
+@hooks.register("register_admin_viewset")
+def register_calendar_feed_viewset():
+    return CalendarFeedViewSet("calendar_feeds")

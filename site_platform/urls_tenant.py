@@ -9,5 +9,6 @@ from .urls_common import common_patterns
 
 urlpatterns = common_patterns + [
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("api/v1/", include("booking.api.urls")),
     path("", include(wagtail_urls)),
 ]

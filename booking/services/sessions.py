@@ -261,3 +261,30 @@ def cancel_session(session, *, actor=None, reason=""):
                          target=f"session:{session.pk}", reason=reason)
             _announce(signals.session_cancelled, tenant=session.tenant, session=session, actor=actor, reason=reason)
     return bool(changed)
+
+
+def update_session(session, *, teacher, start, end, capacity, actor=None):
+    """Change one session's teacher, times or seats. Refuses if the teacher is busy at
+    the new time or more seats are taken than the new capacity."""
+    if end <= start:
+        raise BookingError("invalid_times")
+    tenant = session.tenant
+    with transaction.atomic():
+        current = Session.objects.select_for_update().get(pk=session.pk)
+        require_teacher(tenant, teacher)
+        if capacity < current.seats_taken:
+            raise BookingError("capacity_below_taken", taken=current.seats_taken)
+        if (teacher.pk, start, end) != (current.teacher_id, current.start, current.end):
+            zone = ZoneInfo(teacher_timezone(tenant, teacher))
+            conflicts = find_conflicts(tenant, teacher, [Occurrence(start.astimezone(zone).date(), start, end)],
+                                       event_type=current.event_type, exclude_session_ids=[current.pk])
+            if conflicts:
+                raise BookingError("teacher_busy", dates=format_days(c.day for c in conflicts),
+                                   conflicts=conflicts)
+        current.teacher, current.start, current.end, current.capacity = teacher, start, end, capacity
+        current.save(update_fields=["teacher", "start", "end", "capacity"])
+        audit.record("booking.session_updated", tenant=tenant, actor=actor, target=f"session:{current.pk}",
+                     teacher=teacher.pk, start=start.isoformat(), end=end.isoformat(), capacity=capacity)
+        _announce(signals.sessions_changed, tenant=tenant, session_ids=[current.pk], series=current.series,
+                  actor=actor)
+    return current

@@ -30,7 +30,7 @@ def make_event_type(tenant, *, kind=EventType.Kind.ONE_ON_ONE, slug=None, hosts=
     fields.setdefault("title", f"{kind} event")
     fields.setdefault("is_published", True)
     fields.setdefault("minimum_notice_minutes", 0)
-    fields.setdefault("booking_horizon_days", 365)
+    fields.setdefault("booking_horizon_days", 5000)
     event_type = EventType.objects.create(tenant=tenant, kind=kind, slug=slug or f"{kind}-{EventType.objects.count()}",
                                           **fields)
     for teacher in hosts:

@@ -1,0 +1,61 @@
+"""Sessions as CSV and ICS (admin exports; reusable by calendar feeds)."""
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+CSV_COLUMNS = ("session_id", "event_type", "kind", "teacher", "teacher_email", "start_utc", "end_utc",
+               "start_local", "time_zone", "capacity", "seats_taken", "seats_left", "status", "series_id")
+
+
+def export_queryset(queryset):
+    return queryset.select_related("event_type", "teacher", "tenant").order_by("start", "pk")
+
+
+def sessions_csv(sessions, *, zone="UTC"):
+    """CSV text, one row per session; local times in `zone`."""
+    local = ZoneInfo(zone)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for s in sessions:
+        writer.writerow([
+            s.pk, s.event_type.title, s.event_type.kind, str(s.teacher), s.teacher.email,
+            s.start.astimezone(dj_timezone.UTC).isoformat(), s.end.astimezone(dj_timezone.UTC).isoformat(),
+            s.start.astimezone(local).strftime("%Y-%m-%d %H:%M"), zone, s.capacity, s.seats_taken, s.seats_left,
+            s.status, s.series_id or "",
+        ])
+    return out.getvalue()
+
+
+def session_event(session):
+    event = Event()
+    event_type = session.event_type
+    event.add("uid", f"session-{session.pk}@{session.tenant.hostname}")
+    event.add("dtstamp", dj_timezone.now())
+    event.add("dtstart", session.start.astimezone(dj_timezone.UTC))
+    event.add("dtend", session.end.astimezone(dj_timezone.UTC))
+    event.add("summary", event_type.title)
+    description = [_("Teacher: %(teacher)s") % {"teacher": session.teacher},
+                   _("Seats taken: %(taken)s of %(capacity)s") % {"taken": session.seats_taken,
+                                                                  "capacity": session.capacity}]
+    event.add("description", "\n".join(description))
+    location = event_type.meeting_url or event_type.address
+    if location:
+        event.add("location", location)
+    event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
+    return event
+
+
+def sessions_ics(sessions, *, name):
+    calendar = Calendar()
+    calendar.add("prodid", "-//Lingua Sites//Sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for session in sessions:
+        calendar.add_component(session_event(session))
+    return calendar.to_ical()

@@ -1,29 +1,65 @@
 """The one shared block set. Every landing page type's StreamField uses it, so a
-tenant can switch template without losing content."""
+tenant can switch template without losing content.
+
+Each block names its template (`templates/blocks/<name>_block.html`), an icon and
+a preview value for the editor's block previews. Blocks that hold images use
+`ImageChooserBlock` below, which loads every image of a block type in one query
+together with its renditions, so a page renders with the same number of queries
+whatever the number of pictures on it.
+
+The booking blocks (workshop list, booking widget) join this set once the
+booking models exist.
+"""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
-from wagtail.images.blocks import ImageChooserBlock
+from wagtail.images import get_image_model
+from wagtail.images.blocks import ImageChooserBlock as WagtailImageChooserBlock
+
+PREVIEW_TEMPLATE = "blocks/preview.html"
+
+
+class ImageChooserBlock(WagtailImageChooserBlock):
+    """Wagtail's image chooser, with every image of a block type and its
+    renditions fetched in two queries."""
+
+    def bulk_to_python(self, values):
+        ids = [value for value in values if value is not None]
+        if not ids:
+            return [None for _value in values]
+        images = get_image_model().objects.filter(pk__in=ids).prefetch_renditions().in_bulk()
+        return [images.get(value) for value in values]
 
 
 class HeroBlock(blocks.StructBlock):
+    eyebrow = blocks.CharBlock(
+        label=_("Kicker"), required=False, max_length=60,
+        help_text=_("A short line above the title, e.g. 'Now enrolling for September'"),
+    )
     title = blocks.CharBlock(label=_("Title"), max_length=120)
     subtitle = blocks.TextBlock(label=_("Subtitle"), required=False)
     image = ImageChooserBlock(label=_("Image"), required=False)
-    cta_text = blocks.CharBlock(label=_("Button text"), required=False, max_length=40)
+    cta_text = blocks.CharBlock(
+        label=_("Button text"), required=False, max_length=40,
+        help_text=_("Leave empty to use the default call-to-action text from the branding settings"),
+    )
     cta_link = blocks.CharBlock(label=_("Button link"), required=False, max_length=255)
+    secondary_text = blocks.CharBlock(label=_("Second button text"), required=False, max_length=40)
+    secondary_link = blocks.CharBlock(label=_("Second button link"), required=False, max_length=255)
 
     class Meta:
         icon = "pick"
         label = _("Hero")
         template = "blocks/hero_block.html"
+        preview_template = PREVIEW_TEMPLATE
         preview_value = {
+            "eyebrow": "Now enrolling",
             "title": "Speak English with confidence",
             "subtitle": "Small classes, friendly teachers, real conversations.",
             "cta_text": "See classes",
             "cta_link": "#classes",
         }
-        description = _("A large heading with an optional image and button")
+        description = _("A large heading with an optional image and buttons")
 
 
 class RichTextBlock(blocks.RichTextBlock):
@@ -31,24 +67,124 @@ class RichTextBlock(blocks.RichTextBlock):
         icon = "doc-full"
         label = _("Text")
         template = "blocks/rich_text_block.html"
-        preview_value = "<p>We teach English, Vietnamese and Japanese to learners of every age.</p>"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = "<h2>About us</h2><p>We teach English, Vietnamese and Japanese to learners of every age.</p>"
+        description = _("Headings, paragraphs, lists and links")
 
 
-class CallToActionBlock(blocks.StructBlock):
-    text = blocks.CharBlock(label=_("Text"), max_length=160)
-    button_text = blocks.CharBlock(label=_("Button text"), max_length=40)
-    button_link = blocks.CharBlock(label=_("Button link"), max_length=255)
+class TeacherProfileBlock(blocks.StructBlock):
+    photo = ImageChooserBlock(label=_("Photo"), required=False)
+    name = blocks.CharBlock(label=_("Name"), max_length=80)
+    headline = blocks.CharBlock(
+        label=_("Headline"), required=False, max_length=120, help_text=_("e.g. 'IELTS examiner, 10 years teaching'"),
+    )
+    bio = blocks.RichTextBlock(label=_("Biography"), required=False, features=["bold", "italic", "link"])
+    languages = blocks.ListBlock(
+        blocks.CharBlock(label=_("Language"), max_length=40), label=_("Languages taught"), default=[],
+    )
 
     class Meta:
-        icon = "link"
-        label = _("Call-to-action band")
-        template = "blocks/call_to_action_block.html"
-        preview_value = {"text": "Your first lesson is on us.", "button_text": "Book now", "button_link": "#"}
+        icon = "user"
+        label = _("Teacher")
+
+
+class TeacherProfilesBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    intro = blocks.TextBlock(label=_("Introduction"), required=False)
+    teachers = blocks.ListBlock(TeacherProfileBlock(), label=_("Teachers"), min_num=1)
+
+    class Meta:
+        icon = "user"
+        label = _("Teacher profiles")
+        template = "blocks/teacher_profiles_block.html"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {
+            "heading": "Meet your teacher",
+            "teachers": [{
+                "name": "Linh Nguyen",
+                "headline": "IELTS specialist, 8 years teaching",
+                "bio": "<p>I help adults find their voice in English, one conversation at a time.</p>",
+                "languages": ["English", "Vietnamese"],
+            }],
+        }
+        description = _("One teacher in a large profile, or several as a team")
+
+
+class PricingPlanBlock(blocks.StructBlock):
+    name = blocks.CharBlock(label=_("Name"), max_length=60)
+    price = blocks.CharBlock(label=_("Price"), max_length=40, help_text=_("As shown, e.g. '₫1,200,000' or '€25'"))
+    period = blocks.CharBlock(label=_("Period"), required=False, max_length=40, help_text=_("e.g. 'per month'"))
+    description = blocks.CharBlock(label=_("Description"), required=False, max_length=160)
+    features = blocks.ListBlock(blocks.CharBlock(label=_("Feature"), max_length=120), label=_("Included"), default=[])
+    highlighted = blocks.BooleanBlock(label=_("Highlight this plan"), required=False)
+    button_text = blocks.CharBlock(label=_("Button text"), required=False, max_length=40)
+    button_link = blocks.CharBlock(label=_("Button link"), required=False, max_length=255)
+
+    class Meta:
+        icon = "tag"
+        label = _("Plan")
+
+
+class PricingTableBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    intro = blocks.TextBlock(label=_("Introduction"), required=False)
+    plans = blocks.ListBlock(PricingPlanBlock(), label=_("Plans"), min_num=1)
+    note = blocks.CharBlock(label=_("Small print"), required=False, max_length=240)
+
+    class Meta:
+        icon = "tag"
+        label = _("Pricing table")
+        template = "blocks/pricing_table_block.html"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {
+            "heading": "Simple pricing",
+            "plans": [
+                {"name": "Trial", "price": "Free", "description": "One group lesson", "features": ["60 minutes"],
+                 "button_text": "Try it", "button_link": "#"},
+                {"name": "Monthly", "price": "€90", "period": "per month", "highlighted": True,
+                 "features": ["8 group lessons", "Course book"], "button_text": "Join", "button_link": "#"},
+            ],
+        }
+        description = _("Plans or course fees side by side")
+
+
+class TestimonialBlock(blocks.StructBlock):
+    quote = blocks.TextBlock(label=_("Quote"))
+    name = blocks.CharBlock(label=_("Name"), max_length=80)
+    detail = blocks.CharBlock(label=_("Detail"), required=False, max_length=120, help_text=_("e.g. 'IELTS 7.5, 2024'"))
+    photo = ImageChooserBlock(label=_("Photo"), required=False)
+
+    class Meta:
+        icon = "openquote"
+        label = _("Testimonial")
+
+
+class TestimonialsBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    items = blocks.ListBlock(TestimonialBlock(), label=_("Testimonials"), min_num=1)
+
+    class Meta:
+        icon = "openquote"
+        label = _("Testimonials")
+        template = "blocks/testimonials_block.html"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {
+            "heading": "What our students say",
+            "items": [
+                {"quote": "I finally enjoy speaking English at work.", "name": "Minh Tran", "detail": "Business English"},
+                {"quote": "The teachers are patient and the groups are small.", "name": "Ana Lima", "detail": "Beginner"},
+            ],
+        }
+        description = _("Quotes from students or parents")
 
 
 class QuestionAnswerBlock(blocks.StructBlock):
     question = blocks.CharBlock(label=_("Question"), max_length=200)
-    answer = blocks.RichTextBlock(label=_("Answer"), features=["bold", "italic", "link"])
+    answer = blocks.RichTextBlock(label=_("Answer"), features=["bold", "italic", "link", "ul"])
+
+    class Meta:
+        icon = "help"
+        label = _("Question")
 
 
 class FAQBlock(blocks.StructBlock):
@@ -59,14 +195,136 @@ class FAQBlock(blocks.StructBlock):
         icon = "help"
         label = _("FAQ")
         template = "blocks/faq_block.html"
+        preview_template = PREVIEW_TEMPLATE
         preview_value = {
             "heading": "Frequently asked questions",
             "items": [{"question": "Can I cancel?", "answer": "<p>Yes, up to 12 hours before the class.</p>"}],
         }
+        description = _("Questions and answers that open one at a time")
+
+
+class GalleryImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label=_("Image"))
+    caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=140)
+
+    class Meta:
+        icon = "image"
+        label = _("Picture")
+
+
+class GalleryBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    images = blocks.ListBlock(GalleryImageBlock(), label=_("Pictures"), min_num=1)
+
+    class Meta:
+        icon = "image"
+        label = _("Gallery")
+        template = "blocks/gallery_block.html"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {"heading": "Life at our school", "images": []}
+        description = _("A grid of photos with captions")
+
+
+class ContactBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    address = blocks.TextBlock(label=_("Address"), required=False)
+    phone = blocks.CharBlock(label=_("Phone"), required=False, max_length=40)
+    email = blocks.EmailBlock(label=_("Email"), required=False)
+    opening_hours = blocks.TextBlock(label=_("Opening hours"), required=False)
+    map_link = blocks.URLBlock(
+        label=_("Map link"), required=False, help_text=_("A link to the place on a map service"),
+    )
+
+    class Meta:
+        icon = "mail"
+        label = _("Contact and map")
+        template = "blocks/contact_block.html"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {
+            "heading": "Visit us",
+            "address": "12 Trang Tien, Hoan Kiem\nHanoi",
+            "phone": "+84 24 1234 5678",
+            "email": "hello@example.com",
+            "opening_hours": "Mon–Fri 8:00–20:00\nSat 8:00–12:00",
+            "map_link": "https://www.openstreetmap.org/",
+        }
+        description = _("Address, phone, email, opening hours and a map link")
+
+
+SOCIAL_NETWORKS = [
+    ("facebook", "Facebook"),
+    ("instagram", "Instagram"),
+    ("youtube", "YouTube"),
+    ("tiktok", "TikTok"),
+    ("zalo", "Zalo"),
+    ("linkedin", "LinkedIn"),
+    ("x", "X"),
+    ("website", _("Website")),
+]
+
+
+class SocialLinkBlock(blocks.StructBlock):
+    network = blocks.ChoiceBlock(label=_("Network"), choices=SOCIAL_NETWORKS)
+    url = blocks.URLBlock(label=_("Address"))
+
+    class Meta:
+        icon = "link"
+        label = _("Link")
+
+
+class SocialLinksBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    links = blocks.ListBlock(
+        SocialLinkBlock(), label=_("Links"), default=[],
+        help_text=_("Leave empty to show the social links from the branding settings"),
+    )
+
+    class Meta:
+        icon = "site"
+        label = _("Social links")
+        template = "blocks/social_links_block.html"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {
+            "heading": "Follow us",
+            "links": [{"network": "facebook", "url": "https://facebook.com/"},
+                      {"network": "youtube", "url": "https://youtube.com/"}],
+        }
+        description = _("Links to the school's social media pages")
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        labels = dict(SOCIAL_NETWORKS)
+        context["links"] = [(link["network"], labels.get(link["network"], link["network"]), link["url"])
+                            for link in value["links"]]
+        return context
+
+
+class CallToActionBlock(blocks.StructBlock):
+    text = blocks.CharBlock(label=_("Text"), max_length=160)
+    subtext = blocks.CharBlock(label=_("Smaller text"), required=False, max_length=200)
+    button_text = blocks.CharBlock(
+        label=_("Button text"), required=False, max_length=40,
+        help_text=_("Leave empty to use the default call-to-action text from the branding settings"),
+    )
+    button_link = blocks.CharBlock(label=_("Button link"), max_length=255)
+
+    class Meta:
+        icon = "link"
+        label = _("Call-to-action band")
+        template = "blocks/call_to_action_block.html"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {"text": "Your first lesson is on us.", "button_text": "Book now", "button_link": "#"}
+        description = _("A coloured band with one sentence and a button")
 
 
 class LandingStreamBlock(blocks.StreamBlock):
     hero = HeroBlock()
     text = RichTextBlock()
+    teacher_profiles = TeacherProfilesBlock()
+    pricing_table = PricingTableBlock()
+    testimonials = TestimonialsBlock()
     faq = FAQBlock()
+    gallery = GalleryBlock()
+    contact = ContactBlock()
+    social_links = SocialLinksBlock()
     call_to_action = CallToActionBlock()

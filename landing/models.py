@@ -1,14 +1,62 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
+from . import seo
 from .blocks import LandingStreamBlock
+from .colours import WCAG_AA_TEXT, contrast_ratio, readable_on
+from .designs import DESIGNS, FONT_CHOICES, FONTS
+from .permissions import TenantSitePermissionPolicy
+
+PAGE_BACKGROUND = "#ffffff"
 
 
-class LandingPage(Page):
-    """A tenant's home page. The five template types share this body, so switching
-    between them keeps every block."""
+class SitePageMixin(models.Model):
+    """What every page of a tenant's site has: the promote tab (Wagtail's SEO
+    title and description, plus a share image), SEO metadata and the branding."""
+
+    og_image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("share image"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown when the page is shared on social media (1200×630 works best)"),
+    )
+
+    promote_panels = [
+        MultiFieldPanel([
+            FieldPanel("slug"),
+            FieldPanel("seo_title"),
+            FieldPanel("search_description"),
+            FieldPanel("og_image"),
+        ], heading=_("For search engines and social media")),
+        MultiFieldPanel([FieldPanel("show_in_menus")], heading=_("For site menus")),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["seo"] = seo.page_meta(self, request)
+        try:
+            context["branding"] = BrandingSettings.for_request(request)
+        except BrandingSettings.DoesNotExist:  # a host without a site
+            context["branding"] = None
+        return context
+
+
+class LandingPage(SitePageMixin, Page):
+    """A tenant's home page. The five template types share this body and these
+    fields, so switching between them keeps every block (landing.services.switch_template).
+
+    Each type renders with its own template, `landing/<snake_case_type>.html`,
+    which extends `landing/landing_base.html`.
+    """
 
     body = StreamField(LandingStreamBlock(), blank=True, use_json_field=True, verbose_name=_("body"))
     design = ""
@@ -20,13 +68,15 @@ class LandingPage(Page):
     class Meta:
         abstract = True
 
-    def get_template(self, request, *args, **kwargs):
-        return "landing/landing_page.html"
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["design"] = self.design
+        context["design"] = DESIGNS[self.design]
+        context["nav_pages"] = self.menu_pages()
         return context
+
+    def menu_pages(self):
+        """The pages listed in the header: live, public children marked 'show in menus'."""
+        return list(self.get_children().live().public().in_menu().only("id", "title", "slug", "url_path"))
 
 
 class EducationCentrePage(LandingPage):
@@ -64,8 +114,9 @@ class KidsBrightPage(LandingPage):
         verbose_name = _("Kids (bright) landing page")
 
 
-class ContentPage(Page):
-    """An ordinary page below a landing page: about us, terms, a course description."""
+class ContentPage(SitePageMixin, Page):
+    """An ordinary page below a landing page: about us, terms, a course description.
+    It takes the design of the landing page it sits under."""
 
     body = StreamField(LandingStreamBlock(), blank=True, use_json_field=True, verbose_name=_("body"))
 
@@ -80,6 +131,13 @@ class ContentPage(Page):
     class Meta:
         verbose_name = _("Content page")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        tenant = getattr(request, "tenant", None)
+        key = tenant.template if tenant is not None and tenant.template in DESIGNS else "education"
+        context["design"] = DESIGNS[key]
+        return context
+
 
 # The template names a tenant is created with, in the order they are offered.
 LANDING_TEMPLATES = {
@@ -89,3 +147,170 @@ LANDING_TEMPLATES = {
     "kids_playful": KidsPlayfulPage,
     "kids_bright": KidsBrightPage,
 }
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # and six hexadecimal digits, e.g. #1d4ed8."))
+
+
+def colour_field(label, default):
+    return models.CharField(label, max_length=7, default=default, validators=[hex_colour])
+
+
+@register_setting(icon="image")
+class BrandingSettings(BaseSiteSetting):
+    """A tenant's logo, colours, font, social links and call-to-action text.
+
+    One row per tenant, on the tenant's primary site (`<subdomain>.<PLATFORM_DOMAIN>`);
+    a custom domain shows the same branding (see `for_request`).
+    """
+
+    logo = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("logo"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text=_("Shown in the header; a wide image about 3:1 works best"),
+    )
+    favicon = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("favicon"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text=_("The small square icon in the browser tab"),
+    )
+    use_custom_colours = models.BooleanField(
+        _("use my own colours"), default=False,
+        help_text=_("Off: the colours of your page template. On: the colours below."),
+    )
+    primary_colour = colour_field(_("primary colour"), "#1e3a8a")
+    on_primary_colour = colour_field(_("text on the primary colour"), "#ffffff")
+    secondary_colour = colour_field(_("secondary colour"), "#f59e0b")
+    on_secondary_colour = colour_field(_("text on the secondary colour"), "#1f2937")
+    font = models.CharField(
+        _("font"), max_length=20, blank=True, choices=FONT_CHOICES,
+        help_text=_("Leave empty for the font of your page template"),
+    )
+    facebook_url = models.URLField(_("Facebook"), blank=True)
+    instagram_url = models.URLField(_("Instagram"), blank=True)
+    youtube_url = models.URLField(_("YouTube"), blank=True)
+    tiktok_url = models.URLField(_("TikTok"), blank=True)
+    zalo_url = models.URLField(_("Zalo"), blank=True)
+    linkedin_url = models.URLField(_("LinkedIn"), blank=True)
+    x_url = models.URLField(_("X"), blank=True)
+    default_cta_text = models.CharField(
+        _("default call-to-action text"), max_length=40, blank=True,
+        help_text=_("Used on buttons whose text is left empty, e.g. 'Book a free trial'"),
+    )
+    default_cta_link = models.CharField(
+        _("default call-to-action link"), max_length=255, blank=True,
+        help_text=_("Where the header button goes, e.g. #classes or /contact/"),
+    )
+
+    # create_tenant gives each tenant's admin group this model permission; the
+    # permission policy below limits it to the sites of the admin's own tenants.
+    tenant_admin_permissions = ("change",)
+
+    panels = [
+        MultiFieldPanel([FieldPanel("logo"), FieldPanel("favicon")], heading=_("Logo")),
+        MultiFieldPanel([
+            FieldPanel("use_custom_colours"),
+            FieldRowPanel([FieldPanel("primary_colour"), FieldPanel("on_primary_colour")]),
+            FieldRowPanel([FieldPanel("secondary_colour"), FieldPanel("on_secondary_colour")]),
+        ], heading=_("Colours"), help_text=_(
+            "Text must stay readable: each colour and the text on it need a contrast of at least 4.5:1 (WCAG AA).")),
+        FieldPanel("font"),
+        MultiFieldPanel([FieldPanel("default_cta_text"), FieldPanel("default_cta_link")],
+                        heading=_("Call to action")),
+        MultiFieldPanel([
+            FieldPanel("facebook_url"), FieldPanel("instagram_url"), FieldPanel("youtube_url"),
+            FieldPanel("tiktok_url"), FieldPanel("zalo_url"), FieldPanel("linkedin_url"), FieldPanel("x_url"),
+        ], heading=_("Social links")),
+    ]
+
+    class Meta:
+        verbose_name = _("branding")
+        verbose_name_plural = _("branding")
+
+    @classmethod
+    def get_permission_policy(cls):
+        return TenantSitePermissionPolicy(cls)
+
+    @classmethod
+    def base_queryset(cls):
+        return cls.objects.select_related("logo", "favicon")
+
+    @classmethod
+    def for_request(cls, request):
+        """The branding of the request's tenant, cached on the request.
+
+        A tenant's custom domain is a second Site on the same root page; its
+        branding is the primary site's, so both hosts look the same.
+        """
+        attr_name = cls.get_cache_attr_name()
+        if hasattr(request, attr_name):
+            return getattr(request, attr_name)
+        site = primary_site_for_request(request)
+        branding = cls.for_site(site)
+        branding._request = request
+        setattr(request, attr_name, branding)
+        return branding
+
+    def clean(self):
+        super().clean()
+        if not self.use_custom_colours:
+            return
+        errors = {}
+        pairs = [
+            ("primary_colour", self.primary_colour, self.on_primary_colour,
+             _("Text on the primary colour would be hard to read: the contrast is %(ratio).1f:1 and needs to be "
+               "at least %(minimum).1f:1 (WCAG AA). Choose a darker primary colour or a different text colour.")),
+            ("secondary_colour", self.secondary_colour, self.on_secondary_colour,
+             _("Text on the secondary colour would be hard to read: the contrast is %(ratio).1f:1 and needs to be "
+               "at least %(minimum).1f:1 (WCAG AA). Choose a different secondary colour or text colour.")),
+        ]
+        for field, background, text, message in pairs:
+            try:
+                ratio = contrast_ratio(background, text)
+            except ValueError:
+                continue  # the field validators report the malformed colour
+            if ratio < WCAG_AA_TEXT:
+                errors[field] = ValidationError(message, code="contrast",
+                                                params={"ratio": ratio, "minimum": WCAG_AA_TEXT})
+        if errors:
+            raise ValidationError(errors)
+
+    @cached_property
+    def social_links(self):
+        """[(network, label, url)] of the links that are filled in."""
+        links = []
+        for field in ("facebook", "instagram", "youtube", "tiktok", "zalo", "linkedin", "x"):
+            url = getattr(self, f"{field}_url")
+            if url:
+                links.append((field, self._meta.get_field(f"{field}_url").verbose_name, url))
+        return links
+
+    def palette(self, design):
+        """The colours and fonts for a page in `design`, as CSS custom properties."""
+        if self.use_custom_colours:
+            primary, on_primary = self.primary_colour.lower(), self.on_primary_colour.lower()
+            secondary, on_secondary = self.secondary_colour.lower(), self.on_secondary_colour.lower()
+        else:
+            primary, on_primary = design.primary, design.on_primary
+            secondary, on_secondary = design.secondary, design.on_secondary
+        body_font = FONTS[self.font].stack if self.font else FONTS[design.body_font].stack
+        heading_font = FONTS[self.font].stack if self.font else FONTS[design.heading_font].stack
+        return {
+            "--primary": primary,
+            "--on-primary": on_primary,
+            "--primary-ink": readable_on(PAGE_BACKGROUND, primary),
+            "--secondary": secondary,
+            "--on-secondary": on_secondary,
+            "--font-body": body_font,
+            "--font-heading": heading_font,
+        }
+
+
+def primary_site_for_request(request):
+    """The tenant's primary Site for a request (no query: the host map holds it),
+    or the Site Wagtail finds for the request on other hosts."""
+    from site_platform import hosts
+
+    tenant = getattr(request, "tenant", None)
+    if tenant is not None:
+        entry = hosts.lookup(tenant.hostname)
+        if entry is not None:
+            return entry.site
+    return Site.find_for_request(request)

@@ -126,3 +126,18 @@ def test_a_teacher_without_admin_rights_cannot_manage_feeds(feeds, teacher):
 def test_super_admin_sees_every_tenants_feeds(feeds, superadmin):
     html = host_client(user=superadmin).get(INDEX).content.decode()
     assert "Google Calendar" in html and "Minh" in html
+
+
+def test_existing_tenants_admins_get_the_feed_permissions(tenant, tenant_admin):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("integrations.migrations.0002_calendar_feed_permissions_for_existing_tenants")
+    group = tenant.admin_group
+    group.permissions.remove(*group.permissions.filter(content_type__app_label="integrations"))
+    assert host_client(user=tenant_admin).get(INDEX).status_code in (302, 403)
+    migration.grant(apps, None)
+    assert set(group.permissions.filter(content_type__app_label="integrations").values_list("codename", flat=True)) == {
+        "view_calendarfeed", "add_calendarfeed", "change_calendarfeed", "delete_calendarfeed"}
+    assert host_client(user=tenant_admin).get(INDEX).status_code == 200

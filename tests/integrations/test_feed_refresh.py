@@ -251,3 +251,31 @@ def test_the_refresh_runs_on_celery_beat_every_15_minutes_by_default():
     assert entry["schedule"] == 15 * 60
     app.loader.import_default_modules()
     assert "integrations.tasks.refresh_all_calendar_feeds" in app.tasks
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_once_leave_one_copy(tenant, teacher, ics_server, monday):
+    import threading
+
+    from django.db import connections
+
+    ics_server.serve(weekly_lessons_calendar(monday))
+    feed = make_feed(tenant, teacher, ics_server.url())
+    barrier = threading.Barrier(4)
+    results = []
+
+    def refresh():
+        try:
+            barrier.wait(timeout=10)
+            results.append(refresh_feed(feed.pk).ok)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == [True] * 4
+    assert stored(feed) == expected_lessons(monday)

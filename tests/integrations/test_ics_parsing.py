@@ -165,3 +165,16 @@ def test_anything_but_a_calendar_is_refused(body):
         busy(body)
     assert caught.value.code == "feed_not_ics"
     assert caught.value.message == "The address did not return an ICS calendar."
+
+
+def test_a_calendar_with_too_many_busy_times_is_refused():
+    ics = calendar(event("hourly@test", ":20250101T000000Z", ":20250101T003000Z", rrule="FREQ=HOURLY"))
+    with pytest.raises(IntegrationError) as caught:
+        busy(ics, (utc(2025, 1, 1), utc(2028, 1, 1)))
+    assert caught.value.code == "feed_too_many_events"
+    assert caught.value.message == "The calendar has too many events to import (limit: 20000)."
+
+
+def test_rules_finer_than_hourly_count_only_their_first_instance():
+    ics = calendar(event("spam@test", ":20250101T000000Z", ":20250101T000030Z", rrule="FREQ=SECONDLY"))
+    assert busy(ics) == [(utc(2025, 1, 1), utc(2025, 1, 1, 0, 0, 30))]

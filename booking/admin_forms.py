@@ -1,13 +1,16 @@
 """Forms of the Scheduling admin screens."""
 
+import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from site_platform.admin_scoping import TenantScopedAdminForm, admin_tenants
+from wagtail.admin.filters import WagtailFilterSet
+
+from site_platform.admin_scoping import TenantScopedAdminForm, admin_tenants, scope_queryset
 from site_platform.models import Tenant
 
 from .errors import BookingError
-from .models import EventType
+from .models import EventType, Session, SessionSeries
 from .models.common import timezone_choices
 from .services.teachers import is_teacher, teachers_of_any
 
@@ -170,3 +173,31 @@ class SeriesEditForm(forms.Form):
 
 class CancelSessionForm(forms.Form):
     reason = forms.CharField(required=False, max_length=200, label=_("Reason (optional)"))
+
+
+def _own_event_types(request):
+    return scope_queryset(EventType.objects.exclude(kind=EventType.Kind.ONE_ON_ONE), request.user)
+
+
+def _own_teachers(request):
+    return teacher_choices_for(request.user)
+
+
+class SessionFilterSet(WagtailFilterSet):
+    """Filter choices list only the user's tenants' event types and teachers."""
+
+    event_type = django_filters.ModelChoiceFilter(queryset=_own_event_types, label=_("Event type"))
+    teacher = django_filters.ModelChoiceFilter(queryset=_own_teachers, label=_("Teacher"))
+
+    class Meta:
+        model = Session
+        fields = ["status", "event_type", "teacher"]
+
+
+class SessionSeriesFilterSet(WagtailFilterSet):
+    event_type = django_filters.ModelChoiceFilter(queryset=_own_event_types, label=_("Event type"))
+    teacher = django_filters.ModelChoiceFilter(queryset=_own_teachers, label=_("Teacher"))
+
+    class Meta:
+        model = SessionSeries
+        fields = ["event_type", "teacher"]

@@ -47,6 +47,7 @@ class SessionCreateView(generic.CreateView):
             )
         except BookingError as error:
             form.add_error(SESSION_ERROR_FIELDS.get(error.code), error.message)
+            self.produced_error_message = error.message
             return self.form_invalid(form)
         return self.save_action()
 
@@ -61,6 +62,7 @@ class SessionEditView(ScopedObjectMixin, generic.EditView):
             )
         except BookingError as error:
             form.add_error(SESSION_ERROR_FIELDS.get(error.code), error.message)
+            self.produced_error_message = error.message
             return self.form_invalid(form)
         return self.save_action()
 

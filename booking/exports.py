@@ -2,11 +2,14 @@
 
 import csv
 import io
+from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
+
+UTC = timezone.utc
 
 CSV_COLUMNS = ("session_id", "event_type", "kind", "teacher", "teacher_email", "start_utc", "end_utc",
                "start_local", "time_zone", "capacity", "seats_taken", "seats_left", "status", "series_id")
@@ -25,7 +28,7 @@ def sessions_csv(sessions, *, zone="UTC"):
     for s in sessions:
         writer.writerow([
             s.pk, s.event_type.title, s.event_type.kind, str(s.teacher), s.teacher.email,
-            s.start.astimezone(dj_timezone.UTC).isoformat(), s.end.astimezone(dj_timezone.UTC).isoformat(),
+            s.start.astimezone(UTC).isoformat(), s.end.astimezone(UTC).isoformat(),
             s.start.astimezone(local).strftime("%Y-%m-%d %H:%M"), zone, s.capacity, s.seats_taken, s.seats_left,
             s.status, s.series_id or "",
         ])
@@ -37,8 +40,8 @@ def session_event(session):
     event_type = session.event_type
     event.add("uid", f"session-{session.pk}@{session.tenant.hostname}")
     event.add("dtstamp", dj_timezone.now())
-    event.add("dtstart", session.start.astimezone(dj_timezone.UTC))
-    event.add("dtend", session.end.astimezone(dj_timezone.UTC))
+    event.add("dtstart", session.start.astimezone(UTC))
+    event.add("dtend", session.end.astimezone(UTC))
     event.add("summary", event_type.title)
     description = [_("Teacher: %(teacher)s") % {"teacher": session.teacher},
                    _("Seats taken: %(taken)s of %(capacity)s") % {"taken": session.seats_taken,

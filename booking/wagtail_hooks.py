@@ -10,7 +10,7 @@ from wagtail.admin.widgets.button import Button
 
 from site_platform.admin_scoping import ScopedListingMixin, TenantScopedModelViewSet
 
-from .admin_forms import EventTypeForm, ScheduleForm, SessionForm
+from .admin_forms import EventTypeForm, ScheduleForm, SessionFilterSet, SessionForm, SessionSeriesFilterSet
 from .admin_views import (
     RecurrenceCreateView, SeriesEditView, SessionCancelView, SessionCreateView, SessionEditView, SessionExportView,
 )
@@ -122,7 +122,7 @@ class SessionViewSet(TenantScopedModelViewSet):
     edit_view_class = SessionEditView
     list_display = ["event_type", DateColumn("start", label=_("Start (UTC)")), "teacher", "capacity",
                     "seats_taken", "status", "tenant"]
-    list_filter = ["status", "event_type", "teacher"]
+    filterset_class = SessionFilterSet
     search_fields = ["event_type__title", "teacher__email"]
     copy_view_enabled = False
     inspect_view_enabled = True
@@ -160,7 +160,7 @@ class SessionSeriesViewSet(TenantScopedModelViewSet):
     menu_label = _("Recurring sessions")
     index_view_class = SessionSeriesIndexView
     list_display = ["event_type", "teacher", "starts_on", "until", "count", "start_time", "timezone", "tenant"]
-    list_filter = ["event_type"]
+    filterset_class = SessionSeriesFilterSet
     copy_view_enabled = False
     add_item_label = _("Create sessions from a recurrence")
     form_fields = []

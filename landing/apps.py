@@ -6,3 +6,6 @@ class LandingConfig(AppConfig):
     name = "landing"
     verbose_name = _("Landing pages")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401

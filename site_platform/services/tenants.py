@@ -144,7 +144,9 @@ def create_tenant(*, name, subdomain, template, admin_email, plan=None, custom_d
         audit.record("tenant.created", tenant=tenant, actor=actor, target=f"tenant:{tenant.pk}",
                      subdomain=subdomain, template=template, admin=admin_email, site=site.pk)
         if send_invitation:
-            transaction.on_commit(lambda: send_tenant_invitation(tenant.pk, admin.pk))
+            from ..tasks import send_tenant_invitation as invitation_task
+
+            invitation_task.delay_on_commit(tenant.pk, admin.pk)
     return tenant
 
 

@@ -317,9 +317,48 @@ class CallToActionBlock(blocks.StructBlock):
         description = _("A coloured band with one sentence and a button")
 
 
+class WorkshopListBlock(blocks.StructBlock):
+    """The tenant's published live classes and workshops with their next dates,
+    price and seats left; visitors can filter by teacher."""
+
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    intro = blocks.TextBlock(label=_("Introduction"), required=False)
+    kinds = blocks.MultipleChoiceBlock(
+        label=_("Show"), required=False,
+        choices=[("live_class", _("Live classes")), ("workshop", _("Workshops"))],
+        help_text=_("Leave empty to show both"),
+    )
+    show_filters = blocks.BooleanBlock(label=_("Let visitors filter by teacher"), required=False, default=True)
+    limit = blocks.IntegerBlock(label=_("Most items shown"), default=12, min_value=1, max_value=100)
+
+    class Meta:
+        icon = "calendar"
+        label = _("Workshop list")
+        template = "blocks/workshop_list_block.html"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {"heading": "Upcoming classes", "kinds": [], "show_filters": False, "limit": 6}
+        description = _("Your published classes and workshops with their next dates and seats left")
+
+    def get_context(self, value, parent_context=None):
+        from .workshops import load_workshops
+
+        context = super().get_context(value, parent_context)
+        request = (parent_context or {}).get("request")
+        tenant = getattr(request, "tenant", None)
+        context["listing"] = None
+        if tenant is not None:
+            teacher = request.GET.get("teacher", "")
+            context["listing"] = load_workshops(
+                tenant, kinds=value.get("kinds") or None, limit=value.get("limit") or 12,
+                teacher_id=int(teacher) if teacher.isdigit() else None,
+            )
+        return context
+
+
 class LandingStreamBlock(blocks.StreamBlock):
     hero = HeroBlock()
     text = RichTextBlock()
+    workshop_list = WorkshopListBlock()
     teacher_profiles = TeacherProfilesBlock()
     pricing_table = PricingTableBlock()
     testimonials = TestimonialsBlock()

@@ -10,7 +10,7 @@ from wagtail.images import get_image_model
 from landing.models import LANDING_TEMPLATES
 
 ALL_BLOCK_TYPES = [
-    "hero", "text", "teacher_profiles", "pricing_table", "testimonials", "faq", "gallery", "contact",
+    "hero", "text", "workshop_list", "teacher_profiles", "pricing_table", "testimonials", "faq", "gallery", "contact",
     "social_links", "call_to_action",
 ]
 
@@ -38,6 +38,8 @@ def full_body(image=None, *, teachers=2, gallery=3, testimonials=2):
                   "cta_text": "See classes", "cta_link": "#classes",
                   "secondary_text": "Meet the teachers", "secondary_link": "#teachers"}),
         ("text", "<h2>About the school</h2><p>We teach <b>English</b> and Vietnamese.</p>"),
+        ("workshop_list", {"heading": "Upcoming classes", "intro": "Pick a date.", "kinds": [],
+                           "show_filters": True, "limit": 100}),
         ("teacher_profiles", {"heading": "Our teachers", "intro": "Certified and patient.", "teachers": [
             {"photo": image_id, "name": f"Teacher {n}", "headline": "IELTS specialist",
              "bio": "<p>Ten years of teaching.</p>", "languages": ["English", "Vietnamese"]}
@@ -80,3 +82,33 @@ def set_body(tenant, body, **fields):
 @pytest.fixture(params=list(LANDING_TEMPLATES))
 def template_key(request):
     return request.param
+
+
+def make_workshops(tenant, teachers, count, *, sessions_each=2, capacity=8, full_first=False, start_at=0):
+    """`count` published workshops, each with `sessions_each` upcoming sessions."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from booking.models import EventType, Session
+
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+    event_types = EventType.objects.bulk_create([
+        EventType(tenant=tenant, kind=EventType.Kind.WORKSHOP if n % 2 else EventType.Kind.LIVE_CLASS,
+                  title=f"Workshop {n:03d}", slug=f"workshop-{n:03d}", price=Decimal("0" if n % 3 == 0 else "250000"),
+                  currency="VND", seats_per_session=capacity, is_published=True, duration_minutes=90,
+                  description="Speaking practice in a small group.")
+        for n in range(start_at, start_at + count)
+    ])
+    sessions = []
+    for n, event_type in enumerate(event_types, start=start_at):
+        for k in range(sessions_each):
+            begins = start + timedelta(days=k, hours=n)
+            sessions.append(Session(
+                tenant=tenant, event_type=event_type, teacher=teachers[(n + k) % len(teachers)], start=begins,
+                end=begins + timedelta(minutes=90), capacity=capacity,
+                seats_taken=capacity if (full_first and n == start_at and k == 0) else 0,
+            ))
+    Session.objects.bulk_create(sessions)
+    return event_types

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from landing.models import BrandingSettings
 from site_platform import hosts
 from tests.conftest import host_client
-from tests.landing.conftest import full_body, make_image, set_body
+from tests.conftest import make_user
+from tests.landing.conftest import full_body, make_image, make_workshops, set_body
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,8 @@ def queries_for_home(tenant):
 
 
 def test_query_count_does_not_grow_with_content(tenant):
+    teachers = [make_user(f"teacher{n}@hanoi.test", first_name=f"Teacher{n}") for n in range(3)]
+    make_workshops(tenant, teachers, 5)
     images = [make_image(f"Photo {n}") for n in range(3)]
     BrandingSettings.objects.create(site=tenant.root_page.sites_rooted_here.get(), logo=images[0],
                                     favicon=images[1], facebook_url="https://facebook.com/x")
@@ -36,11 +39,14 @@ def test_query_count_does_not_grow_with_content(tenant):
         if block["type"] == "gallery":
             block["value"]["images"] = [{"image": image.pk, "caption": f"Picture {n}"}
                                         for n, image in enumerate(many_images)]
+    make_workshops(tenant, teachers, 95, start_at=5)
     set_body(tenant, body, og_image=images[1])
     large, response = queries_for_home(tenant)
 
     html = response.content.decode()
     assert "Picture 11" in html and "Teacher 11" in html
+    assert html.count('class="workshop card"') == 100
     assert large == small
-    # host map (2), page and route (3), branding + logo (2), per image-holding block type (2 each, 4 types)
-    assert small <= 16
+    # host map (2), page, route and view restrictions (4), branding and logo (2), images and renditions per
+    # image-holding block type (2 × 4), workshops: teachers, event types, next sessions (3)
+    assert small <= 20

@@ -36,7 +36,7 @@ def test_every_template_renders_every_block(template_key):
     assert f'class="landing design-{template_key}"' in html
     for text in ["Speak English with confidence", "About the school", "Teacher 1", "₫1,200,000", "Most popular",
                  "Great school number 1.", "Can I cancel?", "Room 2", "12 Trang Tien", "hello@school.test",
-                 "https://zalo.me/school", "Your first lesson is free."]:
+                 "https://zalo.me/school", "Your first lesson is free.", "Upcoming classes"]:
         assert text in html, text
     assert html.count("<h1") == 1
 
@@ -90,7 +90,7 @@ def test_content_page_takes_the_design_of_its_tenant(tenant):
 
 
 PREVIEW_TEXT = {
-    "hero": "Speak English with confidence", "text": "About us", "teacher_profiles": "Linh Nguyen",
+    "hero": "Speak English with confidence", "text": "About us", "workshop_list": "Upcoming classes", "teacher_profiles": "Linh Nguyen",
     "pricing_table": "Simple pricing", "testimonials": "Minh Tran", "faq": "Can I cancel?",
     "gallery": "Life at our school", "contact": "Visit us", "social_links": "Follow us",
     "call_to_action": "Your first lesson is on us.",

@@ -76,7 +76,7 @@ class CalendarFeedCreateView(TenantScopedModelViewSet.add_view_class):
     def save_instance(self):
         with transaction.atomic():
             instance = super().save_instance()
-            feed_saved(instance, created=True, url_changed=True, actor=self.request.user)
+            feed_saved(instance, created=True, actor=self.request.user)
         return instance
 
 
@@ -84,8 +84,7 @@ class CalendarFeedEditView(RefreshButtonsMixin, TenantScopedModelViewSet.edit_vi
     def save_instance(self):
         with transaction.atomic():
             instance = super().save_instance()
-            feed_saved(instance, created=False, url_changed="url" in self.form.changed_data,
-                       actor=self.request.user)
+            feed_saved(instance, created=False, changed_fields=self.form.changed_data, actor=self.request.user)
         return instance
 
     @property

@@ -40,9 +40,14 @@ def busy_window(now=None):
 
 
 def teacher_timezone(feed):
-    """The zone in which the feed's all-day and floating times are read: the teacher's."""
+    """The zone in which the feed's all-day and floating times are read: the teacher's
+    schedule's zone, else their membership's, else UTC."""
+    from booking.models import Schedule
+
     name = (
-        Membership.objects.filter(tenant_id=feed.tenant_id, user_id=feed.teacher_id)
+        Schedule.objects.filter(tenant_id=feed.tenant_id, teacher_id=feed.teacher_id)
+        .values_list("timezone", flat=True).first()
+        or Membership.objects.filter(tenant_id=feed.tenant_id, user_id=feed.teacher_id)
         .values_list("timezone", flat=True).first()
     )
     try:
@@ -110,17 +115,22 @@ def _record_success(feed, response, intervals, started):
     return RefreshResult(ok=True, changed=True, busy_count=len(intervals))
 
 
-def feed_saved(feed, *, created, url_changed, actor=None):
-    """After a feed is added or changed: forget the old copy's validators and
-    refresh it once the change is committed. MUST be called inside the transaction of the save."""
+def feed_saved(feed, *, created, changed_fields=(), actor=None):
+    """After a feed is added or changed in a form: forget the old copy's validators
+    when the address changed, and fetch the feed once the change is committed when
+    it is new, has a new address or is switched back on. MUST be called inside the
+    transaction of the save."""
     from ..tasks import refresh_calendar_feed
 
+    url_changed = "url" in changed_fields
+    reactivated = "is_active" in changed_fields and feed.is_active
     if url_changed and not created:
         CalendarFeed.objects.filter(pk=feed.pk).update(etag="", last_modified="")
     CalendarBusyInterval.objects.filter(feed=feed).exclude(teacher_id=feed.teacher_id).update(
         teacher_id=feed.teacher_id)
     audit.record("calendar_feed.added" if created else "calendar_feed.changed", tenant=feed.tenant, actor=actor,
-                 target=f"calendar_feed:{feed.pk}", teacher=feed.teacher_id, name=feed.name)
-    if created or url_changed:
+                 target=f"calendar_feed:{feed.pk}", teacher=feed.teacher_id, name=feed.name,
+                 changed=list(changed_fields))
+    if feed.is_active and (created or url_changed or reactivated):
         feed_id = feed.pk
         transaction.on_commit(lambda: refresh_calendar_feed.delay(feed_id))

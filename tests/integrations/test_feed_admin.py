@@ -116,6 +116,19 @@ def test_changing_the_address_forgets_the_old_etag_and_refetches(feeds, tenant, 
     assert "If-None-Match" not in ics_server.requests[-1]["headers"]
 
 
+def test_switching_a_feed_back_on_fetches_it(feeds, tenant, teacher, tenant_admin, ics_server,
+                                             django_capture_on_commit_callbacks):
+    ours, _ = feeds
+    CalendarFeed.objects.filter(pk=ours.pk).update(is_active=False)
+    ics_server.serve(weekly_lessons_calendar(next_weekday(0)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = host_client(user=tenant_admin).post(f"{INDEX}edit/{ours.pk}/", {
+            "tenant": tenant.pk, "teacher": teacher.pk, "name": ours.name, "url": ours.url, "is_active": "on"})
+    assert response.status_code == 302
+    assert CalendarBusyInterval.objects.filter(feed=ours).count() == 5
+    assert AuditEntry.objects.filter(action="calendar_feed.changed", data__changed=["is_active"]).exists()
+
+
 def test_a_teacher_without_admin_rights_cannot_manage_feeds(feeds, teacher):
     ours, _ = feeds
     client = host_client(user=teacher)

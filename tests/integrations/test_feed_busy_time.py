@@ -52,6 +52,19 @@ def test_provider_ignores_inactive_feeds_and_other_tenants(tenant, other_tenant,
         teacher.pk: [(utc(2026, 12, 7, 11), utc(2026, 12, 7, 12))]}
 
 
+def test_all_day_events_block_the_teachers_local_day(tenant, ics_server):
+    """An all-day "day off" in the feed is read in the zone of the teacher's schedule."""
+    teacher = make_teacher(tenant, "an@hanoi.test", zone="UTC")
+    make_schedule(tenant, teacher, "Asia/Ho_Chi_Minh", weekly=[(day, "08:00", "10:00") for day in range(7)])
+    event_type = make_event_type(tenant, hosts=[teacher], duration_minutes=60)
+    day_off = next_weekday(2)
+    ics_server.serve(calendar(event("off@test", f";VALUE=DATE:{day_off:%Y%m%d}")))
+    assert refresh_feed(make_feed(tenant, teacher, ics_server.url()).pk).ok
+    days = [day_off - dt.timedelta(days=1), day_off, day_off + dt.timedelta(days=1)]
+    starts = slot_starts(tenant, event_type, days[0], days[-1], zone="Asia/Ho_Chi_Minh")
+    assert starts == [f"{day} {hour}" for day in (days[0], days[2]) for hour in ("08:00", "09:00")]
+
+
 def slot_starts(tenant, event_type, first, last, zone=LONDON):
     response = host_client(tenant).get(
         f"/api/v1/event-types/{event_type.pk}/slots", {"start": first.isoformat(), "end": last.isoformat(), "tz": zone})

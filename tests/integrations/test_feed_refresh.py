@@ -216,9 +216,9 @@ def test_refresh_task_run_twice_does_no_harm(good_feed, ics_server, monday):
 
 def test_refresh_all_task_refreshes_every_active_feed_and_can_run_twice(tenant, other_tenant, teacher, ics_server,
                                                                         monday):
-    from tests.conftest import make_user
-    from site_platform.models import Membership
-    from site_platform.services.tenants import add_member
+    from site_platform.models import Membership, Tenant
+    from site_platform.services.tenants import add_member, set_tenant_status
+    from tests.conftest import make_tenant, make_user
 
     other_teacher = make_user("minh@saigon.test")
     add_member(other_tenant, other_teacher.email, Membership.Role.TEACHER)
@@ -226,6 +226,10 @@ def test_refresh_all_task_refreshes_every_active_feed_and_can_run_twice(tenant, 
     feeds = [make_feed(tenant, teacher, ics_server.url("/a.ics")),
              make_feed(other_tenant, other_teacher, ics_server.url("/b.ics"))]
     paused = make_feed(tenant, teacher, ics_server.url("/paused.ics"), is_active=False)
+    suspended = make_tenant("danang")
+    add_member(suspended, teacher.email, Membership.Role.TEACHER)
+    make_feed(suspended, teacher, ics_server.url("/suspended.ics"))
+    set_tenant_status(suspended, Tenant.Status.SUSPENDED)
     assert refresh_all_calendar_feeds.delay().get() == 2
     assert refresh_all_calendar_feeds.delay().get() == 2
     for feed in feeds:

@@ -13,11 +13,13 @@ RFC 5545 says; floating times and all-day dates are read in `floating_tz`
 """
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
+from icalendar.prop import vRecur
 
 from ..errors import IntegrationError
 
@@ -84,20 +86,24 @@ def parse_busy_intervals(ics_bytes, window_start, window_end, *, floating_tz=UTC
 
     for uid, master in masters.items():
         moved = overrides.pop(uid, [])
-        replaced = {_instant(o.decoded("RECURRENCE-ID"), floating_tz) for o in moved}
-        if _is_busy(master):
-            for occurrence in _expand(master, window_start, window_end, floating_tz):
-                if occurrence.start not in replaced:
-                    add(occurrence)
+        with _skipping_broken_event():
+            replaced = {_instant(o.decoded("RECURRENCE-ID"), floating_tz) for o in moved}
+            if _is_busy(master):
+                for occurrence in _expand(master, window_start, window_end, floating_tz):
+                    if occurrence.start not in replaced:
+                        add(occurrence)
         for override in moved:
-            if _is_busy(override):
-                add(_single(override, floating_tz))
+            with _skipping_broken_event():
+                if _is_busy(override):
+                    add(_single(override, floating_tz))
     # Instances whose master is not in the feed (a calendar shared without the
     # series, or a feed cut to a date range) still stand on their own.
     for orphans in overrides.values():
         singles.extend(orphans)
     for event in singles:
-        if _is_busy(event):
+        with _skipping_broken_event():
+            if not _is_busy(event):
+                continue
             if event.get("RRULE") is not None or event.get("RDATE") is not None:
                 for occurrence in _expand(event, window_start, window_end, floating_tz):
                     add(occurrence)
@@ -105,6 +111,16 @@ def parse_busy_intervals(ics_bytes, window_start, window_end, *, floating_tz=UTC
                 add(_single(event, floating_tz))
     intervals.sort()
     return intervals
+
+
+@contextmanager
+def _skipping_broken_event():
+    """One malformed event (a date icalendar cannot read, a rule dateutil refuses)
+    is left out rather than failing the whole calendar; its neighbours still count."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        pass
 
 
 def _is_busy(event):
@@ -225,13 +241,14 @@ def _rule_starts(rule, start, lower, upper, floating_tz):
             until_value = dt.datetime.combine(until_value, dt.time(23, 59, 59))
         if until_value.tzinfo is None:
             until_value = until_value.replace(tzinfo=start.tzinfo or floating_tz)
-        recurrence = recurrence.replace(until=until_value)
+        try:
+            recurrence = recurrence.replace(until=until_value)
+        except (ValueError, TypeError):
+            return []
     return recurrence.between(lower, upper, inc=True)
 
 
 def _recur_text(parts):
-    from icalendar.prop import vRecur
-
     return vRecur(parts).to_ical().decode()
 
 

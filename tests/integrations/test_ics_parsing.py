@@ -178,3 +178,12 @@ def test_a_calendar_with_too_many_busy_times_is_refused():
 def test_rules_finer_than_hourly_count_only_their_first_instance():
     ics = calendar(event("spam@test", ":20250101T000000Z", ":20250101T000030Z", rrule="FREQ=SECONDLY"))
     assert busy(ics) == [(utc(2025, 1, 1), utc(2025, 1, 1, 0, 0, 30))]
+
+
+def test_one_broken_event_does_not_hide_the_others():
+    ics = calendar(
+        event("broken@test", ":not-a-date", ":20250707T110000Z"),
+        event("bad-rule@test", ":20250707T100000Z", ":20250707T110000Z", rrule="FREQ=SOMETIMES"),
+        event("fine@test", ":20250708T100000Z", ":20250708T110000Z"),
+    )
+    assert busy(ics)[-1] == (utc(2025, 7, 8, 10), utc(2025, 7, 8, 11))

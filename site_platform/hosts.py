@@ -22,8 +22,28 @@ _state = {"version": None, "hosts": {}}
 
 @dataclass(frozen=True)
 class HostEntry:
-    tenant: object
-    site: object
+    """Field values, not model instances: each request gets instances of its own,
+    so nothing one request caches on them (a root page, a changed attribute)
+    leaks into another request."""
+
+    tenant_values: dict
+    site_values: dict
+
+    @property
+    def tenant(self):
+        from .models import Tenant
+
+        return Tenant(**self.tenant_values)
+
+    @property
+    def site(self):
+        from wagtail.models import Site
+
+        return Site(**self.site_values)
+
+
+def _values(instance):
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
 
 
 def _build():
@@ -31,12 +51,12 @@ def _build():
 
     from .models import Tenant
 
-    tenants = {t.root_page_id: t for t in Tenant.objects.select_related("plan")}
+    tenants = {t.root_page_id: _values(t) for t in Tenant.objects.all()}
     hosts = {}
-    for site in Site.objects.select_related("root_page"):
-        tenant = tenants.get(site.root_page_id)
-        if tenant is not None:
-            hosts[site.hostname.lower()] = HostEntry(tenant=tenant, site=site)
+    for site in Site.objects.all():
+        tenant_values = tenants.get(site.root_page_id)
+        if tenant_values is not None:
+            hosts[site.hostname.lower()] = HostEntry(tenant_values=tenant_values, site_values=_values(site))
     return hosts
 
 

@@ -33,13 +33,15 @@ class TenantMiddleware:
             return HttpResponseNotFound(
                 render_to_string("site_platform/unknown_host.html", {"host": host}, request=request)
             )
-        tenant = entry.tenant
+        tenant, site = entry.tenant, entry.site
+        # Instances made for this request are marked as loaded from the database.
+        tenant._state.adding = site._state.adding = False
         if tenant.status == tenant.Status.CANCELLED:
             return HttpResponseNotFound(
                 render_to_string("site_platform/unknown_host.html", {"host": host}, request=request)
             )
         request.tenant = tenant
-        request._wagtail_site = entry.site
+        request._wagtail_site = site
         request.urlconf = settings.TENANT_URLCONF
         if not tenant.is_serving:
             body = render_to_string(

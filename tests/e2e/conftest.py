@@ -76,3 +76,15 @@ def screenshot(page, name):
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def serious_accessibility_violations(page):
+    """axe-core's serious and critical violations on the page, or skip when the
+    axe-playwright-python package (which ships the axe script) is not installed."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    results = axe_module.Axe().run(page)
+    return [
+        (violation["id"], violation["help"], [node["target"] for node in violation["nodes"]][:3])
+        for violation in results.response["violations"]
+        if violation.get("impact") in ("serious", "critical")
+    ]

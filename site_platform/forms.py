@@ -30,3 +30,7 @@ class TenantEditForm(WagtailAdminModelForm):
     class Meta:
         model = Tenant
         fields = ["name", "status", "plan", "custom_domain"]
+
+    def validate_unique(self):
+        # The service checks the custom domain against every Site, with its own message.
+        pass

@@ -1,4 +1,3 @@
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -8,12 +7,11 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from . import audit
 from .admin_scoping import TenantScopedModelViewSet
 from .errors import PlatformError
 from .forms import TenantCreateForm, TenantEditForm
 from .models import AuditEntry, Membership, Plan, Tenant
-from .services.tenants import create_tenant, validate_custom_domain
+from .services.tenants import create_tenant, update_tenant
 
 ERROR_FIELDS = {
     "subdomain_invalid": "subdomain", "subdomain_reserved": "subdomain", "subdomain_taken": "subdomain",
@@ -22,7 +20,16 @@ ERROR_FIELDS = {
 }
 
 
-class TenantCreateView(generic.CreateView):
+class RefusalMixin:
+    def refuse(self, form, error):
+        """Show a service's refusal on the form, as Wagtail shows its own validation errors."""
+        form.add_error(ERROR_FIELDS.get(error.code), error.message)
+        self.produced_error_code = "validation_error"
+        self.produced_error_message = self.get_error_message()
+        return self.form_invalid(form)
+
+
+class TenantCreateView(RefusalMixin, generic.CreateView):
     def form_valid(self, form):
         self.form = form
         data = form.cleaned_data
@@ -33,25 +40,22 @@ class TenantCreateView(generic.CreateView):
                 actor=self.request.user,
             )
         except PlatformError as exc:
-            form.add_error(ERROR_FIELDS.get(exc.code), exc.message)
-            return self.form_invalid(form)
+            return self.refuse(form, exc)
         return self.save_action()
 
 
-class TenantEditView(generic.EditView):
+class TenantEditView(RefusalMixin, generic.EditView):
     def form_valid(self, form):
-        domain = form.cleaned_data.get("custom_domain")
-        if domain:
-            try:
-                form.instance.custom_domain = validate_custom_domain(domain, tenant=self.object)
-            except PlatformError as exc:
-                form.add_error("custom_domain", exc.message)
-                return self.form_invalid(form)
-        with transaction.atomic():
-            response = super().form_valid(form)
-            audit.record("tenant.updated", tenant=self.object, actor=self.request.user,
-                         target=f"tenant:{self.object.pk}", changed=form.changed_data)
-        return response
+        self.form = form
+        data = form.cleaned_data
+        try:
+            self.object = update_tenant(
+                self.object, name=data["name"], status=data["status"], plan=data.get("plan"),
+                custom_domain=data.get("custom_domain"), actor=self.request.user,
+            )
+        except PlatformError as exc:
+            return self.refuse(form, exc)
+        return self.save_action()
 
 
 class TenantViewSet(ModelViewSet):

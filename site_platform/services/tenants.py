@@ -218,6 +218,31 @@ def send_tenant_invitation(tenant_id, user_id):
     )
 
 
+def update_tenant(tenant, *, name, status, plan, custom_domain, actor=None):
+    """Change a tenant's name, status, plan or custom domain; the custom domain's
+    Site (a second Site on the same root page) follows in the same transaction."""
+    name = (name or "").strip()
+    if not name:
+        raise PlatformError("name_required")
+    custom_domain = validate_custom_domain(custom_domain, tenant=tenant) if custom_domain else None
+    with transaction.atomic():
+        previous = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        changed = [field for field, value in (("name", name), ("status", status), ("plan_id", getattr(plan, "pk", None)),
+                                              ("custom_domain", custom_domain))
+                   if getattr(previous, field) != value]
+        if previous.custom_domain != custom_domain:
+            if previous.custom_domain:
+                Site.objects.filter(hostname=previous.custom_domain, root_page_id=tenant.root_page_id).delete()
+            if custom_domain:
+                Site.objects.create(hostname=custom_domain, port=443, root_page_id=tenant.root_page_id, site_name=name)
+        tenant.name, tenant.status, tenant.plan, tenant.custom_domain = name, status, plan, custom_domain
+        tenant.save()
+        Site.objects.filter(root_page_id=tenant.root_page_id).update(site_name=name)
+        audit.record("tenant.updated", tenant=tenant, actor=actor, target=f"tenant:{tenant.pk}", changed=changed,
+                     status=status, custom_domain=custom_domain)
+    return tenant
+
+
 def set_tenant_status(tenant, status, *, actor=None):
     old = tenant.status
     with transaction.atomic():

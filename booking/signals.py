@@ -12,3 +12,17 @@ sessions_created = Signal()
 sessions_changed = Signal()
 # sender=Session class; kwargs: tenant, session, actor, reason
 session_cancelled = Signal()
+
+# The booking lifecycle. sender=Booking class; every one carries booking_id and tenant_id
+# (reload the booking: it may have changed again since). Sent after commit.
+# kwargs: booking_id, tenant_id, actor_id (or None)
+booking_created = Signal()
+# kwargs: booking_id, tenant_id, actor_id
+booking_confirmed = Signal()
+# kwargs: booking_id, tenant_id, actor_id, by_role ("student", "teacher", "admin", "system"), reason,
+#         refund_due (Decimal), session_cancelled (True when the whole session was cancelled)
+booking_cancelled = Signal()
+# kwargs: booking_id, tenant_id, actor_id, previous_start, previous_end, previous_session_id
+booking_rescheduled = Signal()
+# sender=WaitlistEntry class; kwargs: entry_id, tenant_id, session_id
+waitlist_offered = Signal()

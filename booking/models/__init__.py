@@ -1,11 +1,13 @@
 """Booking models: what is sold (event types), when teachers are available
-(schedules) and the concrete occurrences of classes (sessions)."""
+(schedules), the concrete occurrences of classes (sessions), and the bookings,
+whitelists and waitlists of students."""
 
+from .bookings import Booking, BookingSeat, WaitlistEntry, WhitelistEntry
 from .event_types import EventHost, EventType
 from .schedules import AvailabilityRange, Blackout, DateOverride, Schedule
 from .sessions import Session, SessionSeries
 
 __all__ = [
-    "AvailabilityRange", "Blackout", "DateOverride", "EventHost", "EventType", "Schedule", "Session",
-    "SessionSeries",
+    "AvailabilityRange", "Blackout", "Booking", "BookingSeat", "DateOverride", "EventHost", "EventType", "Schedule",
+    "Session", "SessionSeries", "WaitlistEntry", "WhitelistEntry",
 ]

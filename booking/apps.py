@@ -6,3 +6,6 @@ class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = _("Booking")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .notifications import receivers  # noqa: F401  (connects the email receivers; loads their models)

@@ -1,0 +1,239 @@
+"""Render and send one booking email, once.
+
+Each `send_*` function takes rows the task has already loaded and checked,
+renders `templates/emails/booking_<kind>.{txt,html}` in the recipient's language
+and time zone and the tenant's branding, and sends it inside the transaction
+that records it in `NotificationLog`. If the log row exists (the task ran
+before) nothing is sent; if sending fails the row is rolled back and a retry
+sends again.
+"""
+
+import logging
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from booking import ics
+
+from .branding import branding_for_tenant
+from .models import NotificationLog
+from .recipients import student_recipient, teacher_recipient
+
+logger = logging.getLogger(__name__)
+
+Kind = NotificationLog.Kind
+
+
+def format_when(start, end, zone):
+    """'Monday 5 January 2026, 10:00–11:00' in `zone` and the active language."""
+    start_local, end_local = start.astimezone(zone), end.astimezone(zone)
+    day = formats.date_format(start_local, "l j F Y")
+    if start_local.date() == end_local.date():
+        end_text = formats.date_format(end_local, "H:i")
+    else:
+        end_text = formats.date_format(end_local, "l j F Y, H:i")
+    return f"{day}, {formats.date_format(start_local, 'H:i')}–{end_text}"
+
+
+def format_day_time(value, zone):
+    return formats.date_format(value.astimezone(zone), "l j F Y, H:i")
+
+
+def from_address(tenant):
+    """The platform's sending address under the tenant's name."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((tenant.name, address or settings.DEFAULT_FROM_EMAIL))
+
+
+def location_of(event_type):
+    if event_type.location_kind == event_type.LocationKind.IN_PERSON:
+        return event_type.address
+    return event_type.meeting_url
+
+
+def calendar_entry(booking, *, recipient_name=""):
+    """The booking as one calendar event, in the active language."""
+    event_type, tenant = booking.event_type, booking.tenant
+    teacher_name = str(booking.teacher)
+    manage_url = booking.manage_url()
+    lines = [_("Teacher: %(teacher)s") % {"teacher": teacher_name}]
+    if event_type.meeting_url:
+        lines.append(_("Join: %(url)s") % {"url": event_type.meeting_url})
+    if event_type.location_kind == event_type.LocationKind.IN_PERSON and event_type.address:
+        lines.append(_("Address: %(address)s") % {"address": event_type.address})
+    lines.append(_("Cancel or reschedule: %(url)s") % {"url": manage_url})
+    return ics.CalendarEntry(
+        uid=ics.booking_event_uid(booking.uid),
+        sequence=booking.sequence,
+        start=booking.start,
+        end=booking.end,
+        summary=_("%(event)s with %(teacher)s") % {"event": event_type.title, "teacher": teacher_name},
+        description="\n".join(lines),
+        location=location_of(event_type),
+        url=event_type.meeting_url or manage_url,
+        cancelled=booking.status == booking.Status.CANCELLED,
+        organizer=ics.Person(tenant.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]),
+        attendees=[ics.Person(recipient_name, booking.attendee_email)],
+        last_modified=booking.updated_at,
+    )
+
+
+def deliver(*, log, recipient, template, subject, context, attachments=()):
+    """Send once: the NotificationLog row `log` (unsaved) is the proof of sending.
+
+    Returns True when this call sent the email, False when it had been sent before.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                log.recipient = recipient.email
+                log.language = recipient.language
+                log.save()
+        except IntegrityError:
+            logger.info("notification already sent: %s %s to %s", log.kind,
+                        log.booking_id or log.waitlist_entry_id or log.session_id, recipient.email)
+            return False
+        with translation.override(recipient.language):
+            context = {**context, "recipient": recipient, "LANGUAGE_CODE": recipient.language}
+            text = render_to_string(f"emails/{template}.txt", context)
+            html = render_to_string(f"emails/{template}.html", context)
+        message = EmailMultiAlternatives(subject=subject, body=text, from_email=from_address(log.tenant),
+                                         to=[formataddr((recipient.name, recipient.email))])
+        message.attach_alternative(html, "text/html")
+        for filename, content, mimetype in attachments:
+            message.attach(filename, content, mimetype)
+        message.send()
+    return True
+
+
+def _booking_context(booking, recipient):
+    """What every booking email shows, in the recipient's zone (call inside translation.override)."""
+    event_type = booking.event_type
+    entry = calendar_entry(booking, recipient_name=recipient.name)
+    return {
+        "branding": branding_for_tenant(booking.tenant),
+        "tenant": booking.tenant,
+        "booking": booking,
+        "event_type": event_type,
+        "teacher_name": str(booking.teacher),
+        "student_name": booking.attendee.get_full_name() or booking.attendee_email,
+        "when": format_when(booking.start, booking.end, recipient.zone),
+        "zone_name": recipient.zone_name,
+        "location": location_of(event_type),
+        "is_online": event_type.location_kind == event_type.LocationKind.ONLINE,
+        "meeting_url": event_type.meeting_url,
+        "manage_url": booking.manage_url(),
+        "google_calendar_url": ics.google_calendar_url(entry),
+        "platform_name": settings.PLATFORM_NAME,
+        "entry": entry,
+    }
+
+
+def _student(booking):
+    return student_recipient(user=booking.attendee, email=booking.attendee_email, tenant=booking.tenant,
+                             teacher=booking.teacher, answers=booking.answers)
+
+
+def _ics_attachment(entry):
+    method = ics.METHOD_CANCEL if entry.cancelled else ics.METHOD_REQUEST
+    return ("invite.ics", ics.invitation_ics(entry), f"text/calendar; charset=utf-8; method={method}")
+
+
+def send_booking_email(booking, kind, *, extra=None):
+    """The student's email of `kind` (confirmed, rescheduled, cancelled, reminder) for `booking`."""
+    recipient = _student(booking)
+    with translation.override(recipient.language):
+        context = {**_booking_context(booking, recipient), **(extra or {})}
+        if kind == Kind.RESCHEDULED and context.get("previous_start"):
+            context["previous_when"] = format_when(context["previous_start"], context["previous_end"],
+                                                   recipient.zone)
+        subjects = {
+            Kind.CONFIRMED: _("Booking confirmed: %(event)s on %(date)s"),
+            Kind.RESCHEDULED: _("Booking moved: %(event)s is now on %(date)s"),
+            Kind.CANCELLED: _("Booking cancelled: %(event)s on %(date)s"),
+            Kind.REMINDER: _("Reminder: %(event)s on %(date)s"),
+        }
+        subject = subjects[kind] % {"event": booking.event_type.title,
+                                    "date": format_day_time(booking.start, recipient.zone)}
+        attachments = [] if kind == Kind.REMINDER else [_ics_attachment(context["entry"])]
+    log = NotificationLog(tenant=booking.tenant, booking=booking, kind=kind, sequence=booking.sequence)
+    return deliver(log=log, recipient=recipient, template=f"booking_{kind}", subject=subject, context=context,
+                   attachments=attachments)
+
+
+def send_teacher_email(booking, kind, *, extra=None):
+    """The teacher's email of `kind` (teacher_booked, teacher_cancelled, teacher_rescheduled) for `booking`."""
+    recipient = teacher_recipient(booking.tenant, booking.teacher)
+    with translation.override(recipient.language):
+        context = {**_booking_context(booking, recipient), **(extra or {})}
+        subjects = {
+            Kind.TEACHER_BOOKED: _("New booking: %(student)s, %(event)s on %(date)s"),
+            Kind.TEACHER_CANCELLED: _("Cancelled: %(student)s, %(event)s on %(date)s"),
+            Kind.TEACHER_RESCHEDULED: _("Moved: %(student)s, %(event)s is now on %(date)s"),
+        }
+        subject = subjects[kind] % {"student": context["student_name"], "event": booking.event_type.title,
+                                    "date": format_day_time(booking.start, recipient.zone)}
+        context["answers"] = [(key, value) for key, value in (booking.answers or {}).items()
+                              if not str(key).startswith("_")]
+        if context.get("previous_start"):
+            context["previous_when"] = format_when(context["previous_start"], context["previous_end"],
+                                                   recipient.zone)
+    sequence = 0 if kind == Kind.TEACHER_BOOKED else booking.sequence
+    log = NotificationLog(tenant=booking.tenant, booking=booking, kind=kind, sequence=sequence)
+    return deliver(log=log, recipient=recipient, template=f"booking_{kind}", subject=subject, context=context)
+
+
+def send_waitlist_offer(entry):
+    """The email offering a held seat to the student at the head of a waitlist."""
+    session = entry.session
+    event_type = session.event_type
+    recipient = student_recipient(user=entry.user, email=entry.email, tenant=entry.tenant, teacher=session.teacher)
+    with translation.override(recipient.language):
+        context = {
+            "branding": branding_for_tenant(entry.tenant),
+            "tenant": entry.tenant,
+            "entry": entry,
+            "event_type": event_type,
+            "teacher_name": str(session.teacher),
+            "when": format_when(session.start, session.end, recipient.zone),
+            "zone_name": recipient.zone_name,
+            "location": location_of(event_type),
+            "claim_url": entry.claim_url(),
+            "expires": format_day_time(entry.offer_expires_at, recipient.zone),
+            "platform_name": settings.PLATFORM_NAME,
+        }
+        subject = _("A seat is free for you: %(event)s on %(date)s") % {
+            "event": event_type.title, "date": format_day_time(session.start, recipient.zone)}
+    log = NotificationLog(tenant=entry.tenant, waitlist_entry=entry, kind=Kind.WAITLIST_OFFER, sequence=0)
+    return deliver(log=log, recipient=recipient, template="booking_waitlist_offer", subject=subject, context=context)
+
+
+def send_teacher_session_cancelled(session, *, reason="", attendee_count=0):
+    """The teacher's notice that their whole session was cancelled (by someone else)."""
+    event_type = session.event_type
+    recipient = teacher_recipient(session.tenant, session.teacher)
+    with translation.override(recipient.language):
+        context = {
+            "branding": branding_for_tenant(session.tenant),
+            "tenant": session.tenant,
+            "session": session,
+            "event_type": event_type,
+            "teacher_name": str(session.teacher),
+            "when": format_when(session.start, session.end, recipient.zone),
+            "zone_name": recipient.zone_name,
+            "location": location_of(event_type),
+            "is_online": event_type.location_kind == event_type.LocationKind.ONLINE,
+            "reason": reason,
+            "attendee_count": attendee_count,
+            "platform_name": settings.PLATFORM_NAME,
+        }
+        subject = _("Session cancelled: %(event)s on %(date)s") % {
+            "event": event_type.title, "date": format_day_time(session.start, recipient.zone)}
+    log = NotificationLog(tenant=session.tenant, session=session, kind=Kind.TEACHER_SESSION_CANCELLED, sequence=0)
+    return deliver(log=log, recipient=recipient, template="booking_teacher_session_cancelled", subject=subject,
+                   context=context)

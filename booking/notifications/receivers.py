@@ -1,0 +1,67 @@
+"""Signal receivers: queue an email task for each booking event.
+
+The booking signals are sent after commit; `delay_on_commit` still waits for
+any transaction the sender happens to be in. Queueing must never break the
+booking that was just made, so a failure to queue is logged, not raised.
+"""
+
+import logging
+
+from django.dispatch import receiver
+
+from booking import signals
+
+from . import tasks
+
+logger = logging.getLogger(__name__)
+
+
+def _teacher_id(booking_id):
+    from booking.models import Booking
+
+    return Booking.objects.filter(pk=booking_id).values_list("teacher_id", flat=True).first()
+
+
+def _queue(task, *args, **kwargs):
+    try:
+        task.delay_on_commit(*args, **kwargs)
+    except Exception:
+        logger.exception("could not queue %s%r", task.name, args)
+
+
+@receiver(signals.booking_created, dispatch_uid="notifications.booking_created")
+@receiver(signals.booking_confirmed, dispatch_uid="notifications.booking_confirmed")
+def on_booking_confirmed(sender, booking_id, **kwargs):
+    # A free booking is confirmed when it is created; the task sends only for a
+    # confirmed booking and only once, whichever signal comes first.
+    _queue(tasks.send_booking_confirmed, booking_id)
+
+
+@receiver(signals.booking_cancelled, dispatch_uid="notifications.booking_cancelled")
+def on_booking_cancelled(sender, booking_id, actor_id=None, by_role="", reason="", refund_due=None,
+                         session_cancelled=False, **kwargs):
+    _queue(tasks.send_booking_cancelled, booking_id, reason=reason or "",
+           refund_due=str(refund_due) if refund_due is not None else None,
+           notify_teacher=not session_cancelled and (actor_id is None or actor_id != _teacher_id(booking_id)))
+
+
+@receiver(signals.booking_rescheduled, dispatch_uid="notifications.booking_rescheduled")
+def on_booking_rescheduled(sender, booking_id, actor_id=None, previous_start=None, previous_end=None, **kwargs):
+    _queue(tasks.send_booking_rescheduled, booking_id,
+           previous_start=previous_start.isoformat() if previous_start else None,
+           previous_end=previous_end.isoformat() if previous_end else None,
+           notify_teacher=actor_id is None or actor_id != _teacher_id(booking_id))
+
+
+@receiver(signals.session_cancelled, dispatch_uid="notifications.session_cancelled")
+def on_session_cancelled(sender, session, actor=None, reason="", **kwargs):
+    # Each attendee hears through booking_cancelled; the teacher gets one notice for the
+    # whole session, unless they cancelled it themselves.
+    if actor is not None and actor.pk == session.teacher_id:
+        return
+    _queue(tasks.send_teacher_session_cancelled, session.pk, reason=reason or "")
+
+
+@receiver(signals.waitlist_offered, dispatch_uid="notifications.waitlist_offered")
+def on_waitlist_offered(sender, entry_id, **kwargs):
+    _queue(tasks.send_waitlist_offer, entry_id)

@@ -1,0 +1,148 @@
+"""Celery tasks that send booking emails.
+
+Each takes ids, reloads the rows and sends only what is still true: a
+confirmation only for a confirmed booking, a cancellation only for a cancelled
+one, an offer only while it is open. Each may run any number of times: the
+NotificationLog row written with the email makes the second run send nothing.
+"""
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .models import NotificationLog
+
+logger = logging.getLogger(__name__)
+
+Kind = NotificationLog.Kind
+REMINDER_LEAD = dt.timedelta(hours=24)
+REMINDER_SLACK = dt.timedelta(hours=1)
+
+RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
+
+
+def _booking(booking_id):
+    from booking.models import Booking
+
+    return (Booking.objects.select_related("tenant", "event_type", "teacher", "attendee", "session")
+            .filter(pk=booking_id).first())
+
+
+def _serving(tenant):
+    return tenant.status == tenant.Status.ACTIVE
+
+
+@shared_task(**RETRY)
+def send_booking_confirmed(booking_id):
+    """Student's confirmation (with ICS) and the teacher's notice of a new booking."""
+    from .emails import send_booking_email, send_teacher_email
+
+    booking = _booking(booking_id)
+    if booking is None or booking.status != booking.Status.CONFIRMED or not _serving(booking.tenant):
+        return
+    send_booking_email(booking, Kind.CONFIRMED)
+    send_teacher_email(booking, Kind.TEACHER_BOOKED)
+
+
+@shared_task(**RETRY)
+def send_booking_cancelled(booking_id, *, reason="", refund_due=None, notify_teacher=True):
+    """Student's cancellation (ICS METHOD:CANCEL); the teacher's notice unless they did it."""
+    from .emails import send_booking_email, send_teacher_email
+
+    booking = _booking(booking_id)
+    if booking is None or booking.status != booking.Status.CANCELLED:
+        return
+    extra = {"reason": reason or booking.cancellation_reason, "refund_due": refund_due,
+             "cancelled_by_role": booking.cancelled_by_role}
+    send_booking_email(booking, Kind.CANCELLED, extra=extra)
+    # The teacher heard of the booking only once it was confirmed.
+    if notify_teacher and booking.confirmed_at is not None:
+        send_teacher_email(booking, Kind.TEACHER_CANCELLED, extra=extra)
+
+
+@shared_task(**RETRY)
+def send_booking_rescheduled(booking_id, *, previous_start=None, previous_end=None, notify_teacher=True):
+    """Student's notice of the new time, with an ICS that moves the same event; the teacher's
+    notice unless they moved it."""
+    from .emails import send_booking_email, send_teacher_email
+
+    booking = _booking(booking_id)
+    if booking is None or booking.status != booking.Status.CONFIRMED or not _serving(booking.tenant):
+        return
+    extra = {}
+    if previous_start and previous_end:
+        extra = {"previous_start": parse_datetime(previous_start), "previous_end": parse_datetime(previous_end)}
+    send_booking_email(booking, Kind.RESCHEDULED, extra=extra)
+    if notify_teacher:
+        send_teacher_email(booking, Kind.TEACHER_RESCHEDULED, extra=extra)
+
+
+@shared_task(**RETRY)
+def send_teacher_session_cancelled(session_id, *, reason=""):
+    """The teacher's notice that their session was cancelled, with how many were booked."""
+    from booking.models import Booking, Session
+
+    from .emails import send_teacher_session_cancelled as send
+
+    session = Session.objects.select_related("tenant", "event_type", "teacher").filter(pk=session_id).first()
+    if session is None or session.status != Session.Status.CANCELLED:
+        return
+    attendee_count = Booking.objects.filter(session=session, status=Booking.Status.CANCELLED,
+                                            confirmed_at__isnull=False).count()
+    send(session, reason=reason, attendee_count=attendee_count)
+
+
+@shared_task(**RETRY)
+def send_booking_reminder(booking_id):
+    """The reminder a day before: only for a confirmed booking that has not started."""
+    from .emails import send_booking_email
+
+    booking = _booking(booking_id)
+    if booking is None or booking.status != booking.Status.CONFIRMED or not _serving(booking.tenant):
+        return
+    now = timezone.now()
+    if not now < booking.start <= now + REMINDER_LEAD + REMINDER_SLACK:
+        return
+    send_booking_email(booking, Kind.REMINDER)
+
+
+@shared_task(**RETRY)
+def send_waitlist_offer(entry_id):
+    """The offer of a held seat, while the offer is open."""
+    from booking.models import WaitlistEntry
+
+    from .emails import send_waitlist_offer as send
+
+    entry = (WaitlistEntry.objects.select_related("tenant", "user", "session__event_type", "session__teacher")
+             .filter(pk=entry_id).first())
+    if entry is None or entry.status != entry.Status.OFFERED or not _serving(entry.tenant):
+        return
+    if entry.offer_expires_at is not None and entry.offer_expires_at <= timezone.now():
+        return
+    send(entry)
+
+
+@shared_task
+def send_due_reminders():
+    """Periodic: queue the reminder of every confirmed booking starting in 23 to 25 hours
+    that has not had one for its current time. Returns how many were queued."""
+    from django.db.models import Exists, OuterRef
+
+    from booking.models import Booking
+
+    now = timezone.now()
+    reminded = NotificationLog.objects.filter(booking=OuterRef("pk"), kind=Kind.REMINDER,
+                                              sequence=OuterRef("sequence"))
+    due = (Booking.objects
+           .filter(status=Booking.Status.CONFIRMED, tenant__status="active",
+                   start__gt=now + REMINDER_LEAD - REMINDER_SLACK, start__lte=now + REMINDER_LEAD + REMINDER_SLACK)
+           .exclude(Exists(reminded))
+           .values_list("pk", flat=True))
+    count = 0
+    for booking_id in due.iterator():
+        send_booking_reminder.delay(booking_id)
+        count += 1
+    return count

@@ -138,7 +138,7 @@ class FakeImmersio:
         self._server = _Server((self.host, self.port), _Handler)
         self._server.fake = self
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-immersio")
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="fake-immersio")
         self._thread.start()
         return self
 

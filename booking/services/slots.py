@@ -5,7 +5,8 @@ The loaders fetch everything a request needs in a fixed number of queries,
 whatever the number of days, sessions or busy intervals:
 
   one-to-one:  hosts (1) + schedules with ranges, overrides, blackouts (4)
-               + teachers' busy time (`load_teacher_busy`: 1 + each external provider's own)
+               + teachers' busy time (`load_teacher_busy`: sessions 1 + bookings 1
+               + each external provider's own)
   sessions:    sessions (1) + series summary for whole-series event types (1)
 """
 
@@ -19,7 +20,7 @@ from django.utils import timezone as dj_timezone
 from .. import busy as external
 from ..errors import BookingError
 from ..models.common import timezone_names
-from ..models import AvailabilityRange, Blackout, DateOverride, EventHost, EventType, Schedule, Session
+from ..models import AvailabilityRange, Blackout, Booking, DateOverride, EventHost, EventType, Schedule, Session
 from . import availability
 from .availability import HostData, ScheduleData, SessionData, SlotRules, WeeklyHours
 from .teachers import TEACHING_ROLES
@@ -72,7 +73,8 @@ def day_window(first_day, last_day, zone):
     return start, end
 
 
-def load_teacher_busy(tenant, teacher_ids, start, end, *, exclude_session_ids=(), include_blackouts=False):
+def load_teacher_busy(tenant, teacher_ids, start, end, *, exclude_session_ids=(), exclude_booking_ids=(),
+                      include_blackouts=False):
     """Busy time of the teachers between start and end: {teacher_id: TeacherTime}.
 
     Sources, in a fixed number of queries:
@@ -82,12 +84,9 @@ def load_teacher_busy(tenant, teacher_ids, start, end, *, exclude_session_ids=()
       - with include_blackouts, their blackouts (one query; slot computation
         reads blackouts from the schedule instead, as they take no buffers).
 
-    Extension point for one-to-one bookings (issue 4): add ONE query here over
-    active bookings (pending payment or confirmed) of these teachers overlapping
-    [start - margin, end + margin), selecting (host_id, start, end, event type
-    buffers); append each to `busy` widened by its buffers and its start to
-    `appointments`, like sessions below. Everything that uses busy time (slots,
-    recurrence conflicts, series edits) then honours bookings.
+      - their one-to-one bookings holding time (one query), widened by each
+        booking's event-type buffers; each also counts as an appointment
+        (daily limits). Session bookings need nothing: the session is busy time.
     """
     teacher_ids = list(teacher_ids)
     result = {teacher_id: TeacherTime() for teacher_id in teacher_ids}
@@ -104,6 +103,18 @@ def load_teacher_busy(tenant, teacher_ids, start, end, *, exclude_session_ids=()
     for teacher_id, s_start, s_end, before, after in sessions:
         result[teacher_id].busy.append(
             (s_start - timedelta(minutes=before), s_end + timedelta(minutes=after), "session"))
+    bookings = (
+        Booking.objects.for_tenant(tenant)
+        .filter(teacher_id__in=teacher_ids, session__isnull=True, status__in=Booking.HOLDING,
+                start__lt=end + BUSY_MARGIN, end__gt=start - BUSY_MARGIN)
+        .exclude(pk__in=list(exclude_booking_ids))
+        .values_list("teacher_id", "start", "end", "event_type__buffer_before_minutes",
+                     "event_type__buffer_after_minutes")
+    )
+    for teacher_id, b_start, b_end, before, after in bookings:
+        result[teacher_id].busy.append(
+            (b_start - timedelta(minutes=before), b_end + timedelta(minutes=after), "booking"))
+        result[teacher_id].appointments.append(b_start)
     if include_blackouts:
         blackouts = Blackout.objects.for_tenant(tenant).filter(
             schedule__teacher_id__in=teacher_ids, start__lt=end + BUSY_MARGIN, end__gt=start - BUSY_MARGIN,
@@ -174,12 +185,13 @@ def host_ids(event_type):
     )
 
 
-def one_on_one_slots(event_type, window_start, window_end, now):
+def one_on_one_slots(event_type, window_start, window_end, now, *, exclude_booking_ids=()):
     teachers = host_ids(event_type)
     if not teachers:
         return []
     schedules = load_schedules(event_type.tenant, teachers, window_start, window_end)
-    busy = load_teacher_busy(event_type.tenant, list(schedules), window_start, window_end)
+    busy = load_teacher_busy(event_type.tenant, list(schedules), window_start, window_end,
+                             exclude_booking_ids=exclude_booking_ids)
     hosts = [
         HostData(host_id=teacher_id, schedule=schedule,
                  busy=tuple((start, end) for start, end, _reason in busy[teacher_id].busy),

@@ -1,0 +1,193 @@
+"""Waitlists of full sessions.
+
+When seats free up (a cancellation, an expired hold, a reschedule, an expired offer),
+the first people in line get offers in the same transaction that freed the seats: each
+offer takes its seats (`seats_taken`) so nobody else can book them, and holds them
+until `offer_expires_at` (default 12 hours, never past the session's start). The
+student claims with the link's token and gets a booking on the held seats; an offer
+left unclaimed expires (periodic task) and the seats pass to the next person.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone as dj_timezone
+
+from site_platform import audit
+
+from .. import signals
+from ..errors import BookingError
+from ..models import Booking, EventType, Session, WaitlistEntry
+from . import bookings as booking_service
+from . import whitelist
+
+OFFER_HOURS = getattr(settings, "BOOKING_WAITLIST_OFFER_HOURS", 12)
+
+
+def _announce_offer(entry):
+    transaction.on_commit(lambda: signals.waitlist_offered.send(
+        sender=WaitlistEntry, entry_id=entry.pk, tenant_id=entry.tenant_id, session_id=entry.session_id))
+
+
+def join_waitlist(session, user, *, seats=1, now=None):
+    """Put the user in line for a full session. Joining twice returns the same entry."""
+    now = now or dj_timezone.now()
+    event_type = session.event_type
+    if event_type.booked_as == EventType.BookedAs.WHOLE_SERIES or not event_type.has_sessions:
+        raise BookingError("waitlist_unavailable")
+    seats = booking_service.parse_seats(seats, event_type)
+    whitelist.check_may_book(event_type, user)
+    with transaction.atomic():
+        current = Session.objects.select_for_update().get(pk=session.pk)
+        if current.is_cancelled:
+            raise BookingError("session_cancelled")
+        if current.start <= now:
+            raise BookingError("too_late")
+        existing = WaitlistEntry.objects.filter(session=current, user=user, status__in=WaitlistEntry.OPEN).first()
+        if existing:
+            return existing
+        waiting = WaitlistEntry.objects.filter(session=current, status=WaitlistEntry.Status.WAITING).exists()
+        if current.seats_left >= seats and not waiting:
+            raise BookingError("waitlist_has_seats")
+        entry = WaitlistEntry.objects.create(tenant_id=current.tenant_id, session=current, user=user,
+                                             email=user.email, seats=seats)
+        audit.record("booking.waitlist_joined", tenant=current.tenant, actor=user, target=f"session:{current.pk}",
+                     entry=entry.pk)
+        _offer_locked(current.pk, now)
+    entry.refresh_from_db()
+    return entry
+
+
+def leave_waitlist(entry, *, now=None):
+    """The student leaves the line (an offer they hold is given back to the next)."""
+    now = now or dj_timezone.now()
+    with transaction.atomic():
+        was_offered = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.OFFERED).update(
+            status=WaitlistEntry.Status.LEFT)
+        if was_offered:
+            booking_service.give_back_seats([(entry.session_id, entry.seats)])
+        left = was_offered or WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.WAITING).update(
+            status=WaitlistEntry.Status.LEFT)
+        if left:
+            audit.record("booking.waitlist_left", tenant=entry.tenant, actor=entry.user,
+                         target=f"session:{entry.session_id}", entry=entry.pk)
+        if was_offered:
+            _offer_locked(entry.session_id, now)
+    entry.refresh_from_db()
+    return bool(left)
+
+
+def offer_freed_seats(session_ids, *, now=None):
+    """Offer freed seats of these sessions to their waitlists. MUST be called inside the
+    transaction that freed them, so no one else can book them in between."""
+    now = now or dj_timezone.now()
+    offered = []
+    for session_id in sorted(set(session_ids)):
+        offered += _offer_locked(session_id, now)
+    return offered
+
+
+def offer_waitlist(session, *, now=None):
+    """Offer a session's free seats to the first people in line. Returns the offers made."""
+    with transaction.atomic():
+        return _offer_locked(session.pk, now or dj_timezone.now())
+
+
+def _offer_locked(session_id, now):
+    if not WaitlistEntry.objects.filter(session_id=session_id, status=WaitlistEntry.Status.WAITING).exists():
+        return []
+    session = Session.objects.select_for_update().select_related("event_type").get(pk=session_id)
+    if session.is_cancelled or session.start <= now:
+        return []
+    expires = min(now + timedelta(hours=OFFER_HOURS), session.start)
+    offered = []
+    for entry in WaitlistEntry.objects.filter(session_id=session_id, status=WaitlistEntry.Status.WAITING).order_by(
+            "created_at", "pk"):
+        try:
+            booking_service.take_seats([session_id], entry.seats)
+        except BookingError:
+            break  # first come, first served: nobody jumps the queue with a smaller group
+        token = secrets.token_urlsafe(24)
+        changed = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.WAITING).update(
+            status=WaitlistEntry.Status.OFFERED, offered_at=now, offer_expires_at=expires, offer_token=token)
+        if not changed:
+            booking_service.give_back_seats([(session_id, entry.seats)])
+            continue
+        entry.status, entry.offered_at, entry.offer_expires_at, entry.offer_token = (
+            WaitlistEntry.Status.OFFERED, now, expires, token)
+        audit.record("booking.waitlist_offered", tenant=session.tenant, target=f"session:{session_id}",
+                     entry=entry.pk, email=entry.email, expires=expires.isoformat())
+        _announce_offer(entry)
+        offered.append(entry)
+    return offered
+
+
+def claim_offer(entry, *, token, user, answers=None, now=None):
+    """Turn a held offer into a booking on the seats it holds. Claiming twice returns
+    the same booking. Raises BookingError("offer_invalid"/"offer_expired")."""
+    now = now or dj_timezone.now()
+    with transaction.atomic():
+        current = WaitlistEntry.objects.select_for_update().select_related("session__event_type").get(pk=entry.pk)
+        if not current.token_matches(token) or current.user_id != getattr(user, "pk", None):
+            raise BookingError("offer_invalid")
+        if current.status == WaitlistEntry.Status.CLAIMED and current.booking_id:
+            return current.booking
+        if current.status != WaitlistEntry.Status.OFFERED or current.offer_expires_at <= now:
+            raise BookingError("offer_expired")
+        event_type = current.session.event_type
+        answers = booking_service.clean_answers(event_type, answers)
+        booking, _duplicate = booking_service._create_for_session(
+            event_type, current.session, user, current.seats, answers, Booking.Source.WAITLIST, now,
+            seats_held=True)
+        WaitlistEntry.objects.filter(pk=current.pk, status=WaitlistEntry.Status.OFFERED).update(
+            status=WaitlistEntry.Status.CLAIMED, booking=booking)
+        audit.record("booking.created", tenant=current.tenant, actor=user, target=f"booking:{booking.uid}",
+                     event_type=event_type.pk, session=current.session_id, seats=booking.seats,
+                     status=booking.status, source=booking.source, attendee=booking.attendee_email)
+        booking_service._announce_created(booking, user)
+    return booking
+
+
+def expire_offers(now=None):
+    """Expire unclaimed offers, give their seats back and offer them to the next in
+    line. Safe to run twice. Returns how many offers expired."""
+    now = now or dj_timezone.now()
+    due = list(WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED, offer_expires_at__lte=now)
+               .values_list("pk", "session_id", "seats"))
+    expired = 0
+    for entry_id, session_id, seats in due:
+        with transaction.atomic():
+            changed = WaitlistEntry.objects.filter(pk=entry_id, status=WaitlistEntry.Status.OFFERED,
+                                                   offer_expires_at__lte=now).update(
+                status=WaitlistEntry.Status.EXPIRED)
+            if not changed:
+                continue
+            expired += 1
+            booking_service.give_back_seats([(session_id, seats)])
+            entry = WaitlistEntry.objects.select_related("tenant").get(pk=entry_id)
+            audit.record("booking.waitlist_offer_expired", tenant=entry.tenant, target=f"session:{session_id}",
+                         entry=entry_id, email=entry.email)
+            _offer_locked(session_id, now)
+    return expired
+
+
+def close_waitlist(session, *, now=None):
+    """A cancelled session: every open entry ends, offered seats are given back.
+    MUST be called inside a transaction."""
+    offered = list(WaitlistEntry.objects.filter(session=session, status=WaitlistEntry.Status.OFFERED)
+                   .values_list("pk", "seats"))
+    for entry_id, seats in offered:
+        if WaitlistEntry.objects.filter(pk=entry_id, status=WaitlistEntry.Status.OFFERED).update(
+                status=WaitlistEntry.Status.EXPIRED):
+            booking_service.give_back_seats([(session.pk, seats)])
+    WaitlistEntry.objects.filter(session=session, status=WaitlistEntry.Status.WAITING).update(
+        status=WaitlistEntry.Status.EXPIRED)
+
+
+def position(entry):
+    """1 for the first person waiting."""
+    return WaitlistEntry.objects.filter(session_id=entry.session_id, status=WaitlistEntry.Status.WAITING).filter(
+        created_at__lte=entry.created_at).exclude(created_at=entry.created_at, pk__gt=entry.pk).count()
+

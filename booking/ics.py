@@ -53,9 +53,13 @@ class CalendarEntry:
     last_modified: dt.datetime | None = None
 
 
-def booking_event_uid(booking_uid):
-    """The UID of a booking's calendar event: stable for the booking's whole life."""
-    return f"booking-{booking_uid}@{settings.PLATFORM_DOMAIN}"
+def booking_event_uid(booking_uid, session_id=None):
+    """The UID of a booking's calendar event: stable for the booking's whole life.
+
+    A whole-series booking is one event per session it holds, told apart by `session_id`.
+    """
+    part = f"-{session_id}" if session_id is not None else ""
+    return f"booking-{booking_uid}{part}@{settings.PLATFORM_DOMAIN}"
 
 
 def session_event_uid(session_id):
@@ -124,10 +128,10 @@ def build_calendar(entries, *, method=None, name=None, stamp=None):
     return calendar
 
 
-def invitation_ics(entry, *, stamp=None):
-    """The bytes of an email attachment for one booking: REQUEST, or CANCEL once cancelled."""
-    method = METHOD_CANCEL if entry.cancelled else METHOD_REQUEST
-    return build_calendar([entry], method=method, stamp=stamp).to_ical()
+def invitation_ics(entries, *, stamp=None):
+    """The bytes of an email attachment for one booking's events: REQUEST, or CANCEL once cancelled."""
+    method = METHOD_CANCEL if any(entry.cancelled for entry in entries) else METHOD_REQUEST
+    return build_calendar(entries, method=method, stamp=stamp).to_ical()
 
 
 def google_calendar_url(entry):

@@ -16,6 +16,17 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
+            name='BookingLanguage',
+            fields=[
+                ('booking', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='notification_language', serialize=False, to='booking.booking', verbose_name='booking')),
+                ('language', models.CharField(max_length=10, verbose_name='language')),
+            ],
+            options={
+                'verbose_name': 'booking language',
+                'verbose_name_plural': 'booking languages',
+            },
+        ),
+        migrations.CreateModel(
             name='NotificationLog',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from booking import ics
 
 from .branding import branding_for_tenant
-from .models import NotificationLog
+from .models import BookingLanguage, NotificationLog
 from .recipients import student_recipient, teacher_recipient
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,22 @@ def location_of(event_type):
     return event_type.meeting_url
 
 
-def calendar_entry(booking, *, recipient_name=""):
-    """The booking as one calendar event, in the active language."""
+def booking_times(booking):
+    """[(session_id or None, start, end)]: one per session a whole-series booking holds,
+    else the booking's own time."""
+    if booking.series_id:
+        from booking.models import BookingSeat
+
+        rows = (BookingSeat.objects.filter(booking=booking).select_related("session")
+                .order_by("session__start", "session_id"))
+        times = [(row.session_id, row.session.start, row.session.end) for row in rows]
+        if times:
+            return times
+    return [(None, booking.start, booking.end)]
+
+
+def calendar_entries(booking, *, recipient_name=""):
+    """The booking's calendar events (one, or one per session of a series), in the active language."""
     event_type, tenant = booking.event_type, booking.tenant
     teacher_name = str(booking.teacher)
     manage_url = booking.manage_url()
@@ -67,20 +81,19 @@ def calendar_entry(booking, *, recipient_name=""):
     if event_type.location_kind == event_type.LocationKind.IN_PERSON and event_type.address:
         lines.append(_("Address: %(address)s") % {"address": event_type.address})
     lines.append(_("Cancel or reschedule: %(url)s") % {"url": manage_url})
-    return ics.CalendarEntry(
-        uid=ics.booking_event_uid(booking.uid),
-        sequence=booking.sequence,
-        start=booking.start,
-        end=booking.end,
-        summary=_("%(event)s with %(teacher)s") % {"event": event_type.title, "teacher": teacher_name},
-        description="\n".join(lines),
-        location=location_of(event_type),
-        url=event_type.meeting_url or manage_url,
-        cancelled=booking.status == booking.Status.CANCELLED,
-        organizer=ics.Person(tenant.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]),
-        attendees=[ics.Person(recipient_name, booking.attendee_email)],
-        last_modified=booking.updated_at,
-    )
+    common = {
+        "sequence": booking.sequence,
+        "summary": _("%(event)s with %(teacher)s") % {"event": event_type.title, "teacher": teacher_name},
+        "description": "\n".join(lines),
+        "location": location_of(event_type),
+        "url": event_type.meeting_url or manage_url,
+        "cancelled": booking.status == booking.Status.CANCELLED,
+        "organizer": ics.Person(tenant.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]),
+        "attendees": [ics.Person(recipient_name, booking.attendee_email)],
+        "last_modified": booking.updated_at,
+    }
+    return [ics.CalendarEntry(uid=ics.booking_event_uid(booking.uid, session_id), start=start, end=end, **common)
+            for session_id, start, end in booking_times(booking)]
 
 
 def deliver(*, log, recipient, template, subject, context, attachments=()):
@@ -114,7 +127,8 @@ def deliver(*, log, recipient, template, subject, context, attachments=()):
 def _booking_context(booking, recipient):
     """What every booking email shows, in the recipient's zone (call inside translation.override)."""
     event_type = booking.event_type
-    entry = calendar_entry(booking, recipient_name=recipient.name)
+    entries = calendar_entries(booking, recipient_name=recipient.name)
+    first = entries[0]
     return {
         "branding": branding_for_tenant(booking.tenant),
         "tenant": booking.tenant,
@@ -122,26 +136,28 @@ def _booking_context(booking, recipient):
         "event_type": event_type,
         "teacher_name": str(booking.teacher),
         "student_name": booking.attendee.get_full_name() or booking.attendee_email,
-        "when": format_when(booking.start, booking.end, recipient.zone),
+        "when": format_when(first.start, first.end, recipient.zone),
+        "all_sessions": [format_when(e.start, e.end, recipient.zone) for e in entries] if len(entries) > 1 else [],
         "zone_name": recipient.zone_name,
         "location": location_of(event_type),
         "is_online": event_type.location_kind == event_type.LocationKind.ONLINE,
         "meeting_url": event_type.meeting_url,
         "manage_url": booking.manage_url(),
-        "google_calendar_url": ics.google_calendar_url(entry),
+        "google_calendar_url": ics.google_calendar_url(first),
         "platform_name": settings.PLATFORM_NAME,
-        "entry": entry,
+        "entries": entries,
     }
 
 
 def _student(booking):
+    booked_language = BookingLanguage.objects.filter(booking=booking).values_list("language", flat=True).first()
     return student_recipient(user=booking.attendee, email=booking.attendee_email, tenant=booking.tenant,
-                             teacher=booking.teacher, answers=booking.answers)
+                             teacher=booking.teacher, booked_language=booked_language or "")
 
 
-def _ics_attachment(entry):
-    method = ics.METHOD_CANCEL if entry.cancelled else ics.METHOD_REQUEST
-    return ("invite.ics", ics.invitation_ics(entry), f"text/calendar; charset=utf-8; method={method}")
+def _ics_attachment(entries):
+    method = ics.METHOD_CANCEL if entries[0].cancelled else ics.METHOD_REQUEST
+    return ("invite.ics", ics.invitation_ics(entries), f"text/calendar; charset=utf-8; method={method}")
 
 
 def send_booking_email(booking, kind, *, extra=None):
@@ -160,7 +176,7 @@ def send_booking_email(booking, kind, *, extra=None):
         }
         subject = subjects[kind] % {"event": booking.event_type.title,
                                     "date": format_day_time(booking.start, recipient.zone)}
-        attachments = [] if kind == Kind.REMINDER else [_ics_attachment(context["entry"])]
+        attachments = [] if kind == Kind.REMINDER else [_ics_attachment(context["entries"])]
     log = NotificationLog(tenant=booking.tenant, booking=booking, kind=kind, sequence=booking.sequence)
     return deliver(log=log, recipient=recipient, template=f"booking_{kind}", subject=subject, context=context,
                    attachments=attachments)
@@ -192,7 +208,10 @@ def send_waitlist_offer(entry):
     """The email offering a held seat to the student at the head of a waitlist."""
     session = entry.session
     event_type = session.event_type
-    recipient = student_recipient(user=entry.user, email=entry.email, tenant=entry.tenant, teacher=session.teacher)
+    booked_language = (BookingLanguage.objects.filter(booking__attendee=entry.user, booking__tenant=entry.tenant)
+                       .order_by("-booking__created_at").values_list("language", flat=True).first())
+    recipient = student_recipient(user=entry.user, email=entry.email, tenant=entry.tenant, teacher=session.teacher,
+                                  booked_language=booked_language or "")
     with translation.override(recipient.language):
         context = {
             "branding": branding_for_tenant(entry.tenant),

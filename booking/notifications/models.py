@@ -62,6 +62,22 @@ class NotificationLog(models.Model):
         return f"{self.get_kind_display()} → {self.recipient}"
 
 
+class BookingLanguage(models.Model):
+    """The language the student was using when they booked: the language of their
+    emails when their account has no preference of its own."""
+
+    booking = models.OneToOneField("booking.Booking", on_delete=models.CASCADE, primary_key=True,
+                                   related_name="notification_language", verbose_name=_("booking"))
+    language = models.CharField(_("language"), max_length=10)
+
+    class Meta:
+        verbose_name = _("booking language")
+        verbose_name_plural = _("booking languages")
+
+    def __str__(self):
+        return f"{self.booking_id}: {self.language}"
+
+
 def new_feed_token():
     return secrets.token_urlsafe(32)
 

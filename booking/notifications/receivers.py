@@ -8,10 +8,13 @@ booking that was just made, so a failure to queue is logged, not raised.
 import logging
 
 from django.dispatch import receiver
+from django.utils import translation
 
 from booking import signals
 
 from . import tasks
+from .models import BookingLanguage
+from .recipients import language_code
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +30,14 @@ def _queue(task, *args, **kwargs):
         task.delay_on_commit(*args, **kwargs)
     except Exception:
         logger.exception("could not queue %s%r", task.name, args)
+
+
+@receiver(signals.booking_created, dispatch_uid="notifications.booking_language")
+def remember_booking_language(sender, booking_id, **kwargs):
+    # Sent on commit inside the student's request, so the active language is theirs.
+    language = language_code(translation.get_language())
+    if language:
+        BookingLanguage.objects.get_or_create(booking_id=booking_id, defaults={"language": language})
 
 
 @receiver(signals.booking_created, dispatch_uid="notifications.booking_created")

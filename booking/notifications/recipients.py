@@ -1,11 +1,13 @@
 """Who an email goes to, in which language and which time zone.
 
 Language, first that is set: the user's own preference (Wagtail's user profile,
-which the admin and account pages edit), the language the student used when
-booking (kept in the booking's answers under `_language`), the site default.
+which the admin and account pages edit), the language the student was using
+when they booked (`BookingLanguage`, captured from the request when the booking
+is announced), the site default.
 Time zone: the teacher's zone on the tenant (membership) for teachers; for
-students their profile's zone, the zone they booked in (`_timezone`), else the
-teacher's zone, where the class takes place.
+students their profile's zone, else the teacher's zone, where the class takes
+place. Every email names the zone its times are in; the ICS is in UTC, so a
+calendar shows the student's own local time.
 """
 
 import zoneinfo
@@ -14,9 +16,6 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from booking.models.common import timezone_names
-
-LANGUAGE_KEY = "_language"
-TIMEZONE_KEY = "_timezone"
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,8 @@ class Recipient:
         return self.zone.key
 
 
-def _language_code(value):
+def language_code(value):
+    """`value` as one of settings.LANGUAGES ("vi-VN" → "vi"), or "" if none matches."""
     if not value:
         return ""
     value = str(value).lower()
@@ -64,20 +64,18 @@ def teacher_zone(tenant, teacher):
 
 def teacher_recipient(tenant, teacher):
     profile = _profile(teacher)
-    language = _language_code(profile.preferred_language if profile else "") or settings.LANGUAGE_CODE
+    language = language_code(profile.preferred_language if profile else "") or settings.LANGUAGE_CODE
     zone = teacher_zone(tenant, teacher) or _zone(profile.current_time_zone if profile else "") or zoneinfo.ZoneInfo("UTC")
     return Recipient(email=teacher.email, name=str(teacher), language=language, zone=zone, user_id=teacher.pk)
 
 
-def student_recipient(*, user, email, tenant, teacher, answers=None):
-    """The student of a booking or waitlist entry; `answers` are the booking's answers."""
-    answers = answers or {}
+def student_recipient(*, user, email, tenant, teacher, booked_language=""):
+    """The student of a booking or waitlist entry."""
     profile = _profile(user)
-    language = (_language_code(profile.preferred_language if profile else "")
-                or _language_code(answers.get(LANGUAGE_KEY))
+    language = (language_code(profile.preferred_language if profile else "")
+                or language_code(booked_language)
                 or settings.LANGUAGE_CODE)
     zone = (_zone(profile.current_time_zone if profile else "")
-            or _zone(answers.get(TIMEZONE_KEY))
             or teacher_zone(tenant, teacher)
             or zoneinfo.ZoneInfo("UTC"))
     name = (user.get_full_name() if user is not None else "") or ""

@@ -142,6 +142,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.refresh_all_calendar_feeds",
         "schedule": 60.0 * int(os.environ.get("CALENDAR_FEED_REFRESH_MINUTES", "15")),
     },
+    "booking-send-reminders": {"task": "booking.notifications.tasks.send_due_reminders", "schedule": 900.0},
     "booking-expire-holds": {"task": "booking.tasks.expire_holds", "schedule": 60.0},
     "booking-expire-waitlist-offers": {"task": "booking.tasks.expire_waitlist_offers", "schedule": 300.0},
     "booking-check-seat-drift": {"task": "booking.tasks.check_seat_drift", "schedule": 3600.0},

@@ -10,6 +10,7 @@ from .urls_common import common_patterns
 urlpatterns = common_patterns + [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("api/v1/", include("booking.api.urls")),
+    path("", include("booking.urls")),
     path("", include("landing.urls")),
     path("", include(wagtail_urls)),
 ]

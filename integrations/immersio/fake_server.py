@@ -63,6 +63,7 @@ class Failure:
     method: str | None = None
     retry_after: int | None = None
     delay: float = 3.0
+    after: int = 0  # let this many matching requests through first
 
     def matches(self, method, path):
         return (self.path is None or path.startswith(self.path)) and (self.method is None or method == self.method)
@@ -227,12 +228,12 @@ class FakeImmersio:
 
     # ---- failures on command ----
 
-    def fail_next(self, mode, *, times=1, path=None, method=None, retry_after=None, delay=3.0):
-        """The next `times` matching requests fail: an HTTP status (500, 429, 401…),
-        "timeout" (answer after `delay` seconds), "slow" (a good answer after
-        `delay`), or "malformed" (200 with a body that is not JSON)."""
+    def fail_next(self, mode, *, times=1, path=None, method=None, retry_after=None, delay=3.0, after=0):
+        """The next `times` matching requests (after letting `after` through) fail: an
+        HTTP status (500, 429, 401…), "timeout" (answer after `delay` seconds), "slow"
+        (a good answer after `delay`), or "malformed" (200 with a body that is not JSON)."""
         with self.lock:
-            self.failures.append(Failure(mode, times, path, method, retry_after, delay))
+            self.failures.append(Failure(mode, times, path, method, retry_after, delay, after))
 
     def clear_failures(self):
         with self.lock:
@@ -257,7 +258,10 @@ class FakeImmersio:
         with self.lock:
             self.received.append(record)
             failure = next((f for f in self.failures if f.matches(handler.command, path)), None)
-            if failure is not None:
+            if failure is not None and failure.after > 0:
+                failure.after -= 1
+                failure = None
+            elif failure is not None:
                 failure.times -= 1
                 if failure.times <= 0:
                     self.failures.remove(failure)

@@ -35,3 +35,33 @@ def client(fake, sleeps):
     api = ImmersioClient(api_key=KEY, org_id=ORG, base_url=fake.url, timeout=0.5, min_interval=0, sleep=sleeps)
     yield api
     api.close()
+
+
+def no_sleep(seconds):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _immersio_client_options(settings):
+    # Configuration of the client: no pacing, short timeouts, retries without waiting.
+    settings.IMMERSIO_CLIENT_OPTIONS = {"min_interval": 0, "timeout": 1.0, "max_retries": 2, "sleep": no_sleep}
+    # The fake runs on this machine's clock: no margin, so "changed since" is exact.
+    settings.IMMERSIO_SYNC_CLOCK_MARGIN_SECONDS = 0
+
+
+def connect(tenant, fake, *, org=ORG, key=KEY, **fields):
+    from integrations.models import ImmersioConnection
+
+    fields.setdefault("webhook_secret", f"whsec-{tenant.subdomain}")
+    fields.setdefault("sso_secret", f"sso-{tenant.subdomain}")
+    return ImmersioConnection.objects.create(tenant=tenant, base_url=fake.url, org_id=org, api_key=key, **fields)
+
+
+@pytest.fixture
+def connection(tenant, fake):
+    return connect(tenant, fake)
+
+
+@pytest.fixture
+def other_connection(other_tenant, fake):
+    return connect(other_tenant, fake, org=OTHER_ORG, key=OTHER_KEY)

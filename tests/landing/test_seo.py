@@ -4,8 +4,7 @@ robots.txt; unpublished pages stay private, drafts preview for editors."""
 import re
 
 import pytest
-from django.conf import settings as django_settings
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 
 from landing.models import ContentPage
 from tests.conftest import host_client, make_tenant
@@ -72,12 +71,7 @@ def test_sitemap_lists_only_the_hosts_own_live_pages(tenant, other_tenant):
     assert other == {"http://saigon.platform.test/", "http://saigon.platform.test/courses/"}
 
 
-@pytest.fixture
-def landing_urls(settings):
-    settings.TENANT_URLCONF = "tests.landing.urls_tenant_with_landing"
-
-
-def test_robots_txt_per_tenant_host(landing_urls, tenant, other_tenant):
+def test_robots_txt_per_tenant_host(tenant, other_tenant):
     response = host_client(tenant).get("/robots.txt")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
@@ -87,11 +81,8 @@ def test_robots_txt_per_tenant_host(landing_urls, tenant, other_tenant):
     assert "Sitemap: http://saigon.platform.test/sitemap.xml" in host_client(other_tenant).get("/robots.txt").content.decode()
 
 
-def test_robots_txt_is_wired_into_the_tenant_urlconf():
-    try:
-        resolve("/robots.txt", urlconf=django_settings.TENANT_URLCONF)
-    except Resolver404:
-        pytest.xfail('site_platform/urls_tenant.py needs path("", include("landing.urls")) before the Wagtail catch-all')
+def test_robots_txt_is_not_served_on_the_platform_host(db):
+    assert host_client().get("/robots.txt").status_code == 404
 
 
 def test_unpublished_landing_page_is_not_public(tenant):

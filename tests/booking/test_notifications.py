@@ -3,6 +3,7 @@ commit, the receiver queues the task (eager in tests), the email lands in the
 outbox. ICS attachments are parsed with icalendar."""
 
 import re
+from email.utils import parseaddr
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -106,10 +107,11 @@ def booked(run_on_commit, session, student):
 
 # Confirmation ------------------------------------------------------------------------------------
 
-def test_confirmation_goes_to_the_student_with_times_in_their_zone_and_an_ics(booked, session, student, tenant):
+def test_confirmation_goes_to_the_student_with_times_in_their_zone_and_an_ics(booked, session, student, tenant,
+                                                                              settings):
     message, = emails_to(student.email)
     assert message.to == [f"An Le <{student.email}>"]
-    assert message.from_email.startswith(f'"{tenant.name}" <') or message.from_email.startswith(f"{tenant.name} <")
+    assert parseaddr(message.from_email) == (tenant.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
     assert "Booking confirmed: Conversation Club" in message.subject
     # No zone of their own: the class's zone (the teacher's), named in the email.
     assert "10:00–11:00" in message.body
@@ -167,8 +169,7 @@ def test_teacher_is_told_of_the_booking_in_their_own_zone(run_on_commit, live_cl
     session = make_session(live_class, teacher, day_at(3, 3))
     student = make_user("mai@example.com", first_name="Mai", last_name="Tran")
     UserProfile.objects.create(user=student, current_time_zone="Europe/London")
-    booking = run_on_commit(booking_service.create_booking, event_type=live_class, session=session, attendee=student,
-                            seats=2, answers={})
+    run_on_commit(booking_service.create_booking, event_type=live_class, session=session, attendee=student, seats=2)
     to_teacher, = emails_to(teacher.email)
     assert to_teacher.subject.startswith("New booking: Mai Tran, Conversation Club")
     assert "mai@example.com" in to_teacher.body
@@ -179,7 +180,6 @@ def test_teacher_is_told_of_the_booking_in_their_own_zone(run_on_commit, live_cl
     london = session.start.astimezone(LONDON)
     assert f"{london:%H:%M}–{(london + timedelta(hours=1)):%H:%M}" in to_student.body
     assert "Europe/London" in to_student.body
-    assert booking.uid.hex[:8] in str(booking.uid)
 
 
 def test_paid_booking_is_confirmed_by_email_only_once_paid(run_on_commit, live_class, session, student, teacher):
@@ -419,7 +419,8 @@ def test_each_tenant_emails_in_its_own_name_and_host(run_on_commit, tenant, othe
     # One tenant's manage link does not open on the other's host.
     path = urlsplit(there.manage_url())
     assert host_client(tenant).get(f"{path.path}?{path.query}").status_code == 404
-    assert here.tenant_id != there.tenant_id
+    assert host_client(tenant).get(f"{urlsplit(here.manage_url()).path}?{urlsplit(here.manage_url()).query}"
+                                   ).status_code == 200
 
 
 def test_whole_series_booking_invites_to_every_session(run_on_commit, tenant, teacher, student):

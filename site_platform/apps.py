@@ -9,3 +9,6 @@ class SitePlatformConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .observability import connect_signals
+
+        connect_signals()

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from . import hosts
 
 # Paths that answer on any host: load balancers probe by IP address.
-ANY_HOST_PATHS = ("/healthz",)
+ANY_HOST_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 class TenantMiddleware:

@@ -11,6 +11,7 @@ urlpatterns = common_patterns + [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("api/v1/", include("booking.api.urls")),
     path("", include("booking.urls")),
+    path("", include("integrations.immersio.urls")),
     path("", include("landing.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -4,6 +4,8 @@ Tenants are made by the real `create_tenant` service, so every test starts from
 the rows a real tenant has.
 """
 
+import importlib
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -27,6 +29,35 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "redis" in item.keywords and not settings.REDIS_URL:
             item.add_marker(skip_redis)
+
+
+def ensure_baseline_rows():
+    """Rows that migrations create and a transactional test's flush deletes:
+    Wagtail's default locale, root page and root collection, and the plans."""
+    from django.apps import apps as django_apps
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Collection, Locale, Page
+
+    plans_migration = importlib.import_module("site_platform.migrations.0003_plans")
+
+    Locale.objects.get_or_create(language_code="en")
+    if not Page.objects.filter(depth=1).exists():
+        Page.add_root(instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)))
+    if not Collection.objects.filter(depth=1).exists():
+        Collection.add_root(name="Root")
+    plans_migration.create_plans(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _baseline_rows(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        ensure_baseline_rows()
 
 
 @pytest.fixture(autouse=True)

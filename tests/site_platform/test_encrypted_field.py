@@ -58,3 +58,15 @@ def test_a_value_no_key_can_read_is_a_clear_error(feed, settings):
 def test_a_malformed_key_is_a_clear_error():
     with pytest.raises(ImproperlyConfigured, match="not a Fernet key"):
         _fernet_for("not-a-key")
+
+
+def test_rotate_command_re_encrypts_every_secret_so_the_old_key_can_go(feed, tenant, teacher, settings):
+    from django.core.management import call_command
+
+    second = CalendarFeed.objects.create(tenant=tenant, teacher=teacher, name="Work", url=SECRET + "?work")
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEY = f"{new_key},{settings.FIELD_ENCRYPTION_KEY}"
+    call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))
+    settings.FIELD_ENCRYPTION_KEY = new_key
+    assert CalendarFeed.objects.get(pk=feed.pk).url == SECRET
+    assert CalendarFeed.objects.get(pk=second.pk).url == SECRET + "?work"

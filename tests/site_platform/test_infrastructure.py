@@ -82,3 +82,16 @@ def test_a_real_celery_worker_sends_the_invitation():
         app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
     assert result.id
     assert [m.to for m in mail.outbox] == [["boss@workers.test"]]
+
+
+def test_check_deploy_with_production_settings_is_clean():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "site_platform.settings.production",
+             "SECRET_KEY": "k" * 20 + "-production-like-secret-key-with-enough-entropy-0123456789",
+             "FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY.split(",")[0],
+             "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"},
+        capture_output=True, text=True, cwd=settings.BASE_DIR,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

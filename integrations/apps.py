@@ -13,3 +13,4 @@ class IntegrationsConfig(AppConfig):
         from .calendars.busy import calendar_feed_busy
 
         register_busy_provider(calendar_feed_busy)
+        from .immersio import receivers, tasks  # noqa: F401  (signal receivers; tasks for the worker)

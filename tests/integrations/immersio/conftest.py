@@ -53,7 +53,7 @@ def connect(tenant, fake, *, org=ORG, key=KEY, **fields):
     from integrations.models import ImmersioConnection
 
     fields.setdefault("webhook_secret", f"whsec-{tenant.subdomain}")
-    fields.setdefault("sso_secret", f"sso-{tenant.subdomain}")
+    fields.setdefault("sso_secret", f"sso-{tenant.subdomain}-0123456789abcdef0123456789abcdef")
     return ImmersioConnection.objects.create(tenant=tenant, base_url=fake.url, org_id=org, api_key=key, **fields)
 
 

@@ -147,6 +147,8 @@ CELERY_BEAT_SCHEDULE = {
     "booking-expire-holds": {"task": "booking.tasks.expire_holds", "schedule": 60.0},
     "booking-expire-waitlist-offers": {"task": "booking.tasks.expire_waitlist_offers", "schedule": 300.0},
     "booking-check-seat-drift": {"task": "booking.tasks.check_seat_drift", "schedule": 3600.0},
+    "immersio-enqueue-due-syncs": {"task": "integrations.immersio.tasks.enqueue_due_syncs", "schedule": 60.0},
+    "immersio-sweep-push-outbox": {"task": "integrations.immersio.tasks.sweep_push_outbox", "schedule": 60.0},
 }
 
 AUTH_USER_MODEL = "site_platform.User"

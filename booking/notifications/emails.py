@@ -62,8 +62,11 @@ def booking_times(booking):
     if booking.series_id:
         from booking.models import BookingSeat
 
-        rows = (BookingSeat.objects.filter(booking=booking).select_related("session")
-                .order_by("session__start", "session_id"))
+        from booking.models import Session
+
+        # A session cancelled on its own was taken out of the calendar by its own email.
+        rows = (BookingSeat.objects.filter(booking=booking, session__status=Session.Status.SCHEDULED)
+                .select_related("session").order_by("session__start", "session_id"))
         times = [(row.session_id, row.session.start, row.session.end) for row in rows]
         if times:
             return times
@@ -256,3 +259,29 @@ def send_teacher_session_cancelled(session, *, reason="", attendee_count=0):
     log = NotificationLog(tenant=session.tenant, session=session, kind=Kind.TEACHER_SESSION_CANCELLED, sequence=0)
     return deliver(log=log, recipient=recipient, template="booking_teacher_session_cancelled", subject=subject,
                    context=context)
+
+
+def send_series_session_cancelled(booking, session, *, reason=""):
+    """Tell a student booked on a whole series that one of its sessions is cancelled,
+    with an ICS that removes that session's event only."""
+    recipient = _student(booking)
+    with translation.override(recipient.language):
+        context = _booking_context(booking, recipient)
+        entry = ics.CalendarEntry(
+            uid=ics.booking_event_uid(booking.uid, session.pk), sequence=booking.sequence + 1,
+            start=session.start, end=session.end, summary=context["entries"][0].summary if context["entries"]
+            else booking.event_type.title, cancelled=True,
+            organizer=ics.Person(booking.tenant.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]),
+            attendees=[ics.Person(recipient.name, booking.attendee_email)])
+        context.update({
+            "when": format_when(session.start, session.end, recipient.zone),
+            "all_sessions": [],
+            "remaining": [format_when(e.start, e.end, recipient.zone) for e in context["entries"]],
+            "reason": reason,
+            "teacher_name": str(session.teacher),
+        })
+        subject = _("Session cancelled: %(event)s on %(date)s") % {
+            "event": booking.event_type.title, "date": format_day_time(session.start, recipient.zone)}
+    log = NotificationLog(tenant=booking.tenant, session=session, kind=Kind.SESSION_CANCELLED, sequence=0)
+    return deliver(log=log, recipient=recipient, template="booking_session_cancelled", subject=subject,
+                   context=context, attachments=[_ics_attachment([entry])])

@@ -21,6 +21,7 @@ class NotificationLog(models.Model):
         RESCHEDULED = "rescheduled", _("Booking rescheduled")
         REMINDER = "reminder", _("Reminder")
         WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
+        SESSION_CANCELLED = "session_cancelled", _("One session of a course cancelled")
         TEACHER_BOOKED = "teacher_booked", _("Teacher: new booking")
         TEACHER_CANCELLED = "teacher_cancelled", _("Teacher: booking cancelled")
         TEACHER_RESCHEDULED = "teacher_rescheduled", _("Teacher: booking moved")

@@ -66,11 +66,10 @@ def on_booking_rescheduled(sender, booking_id, actor_id=None, previous_start=Non
 
 @receiver(signals.session_cancelled, dispatch_uid="notifications.session_cancelled")
 def on_session_cancelled(sender, session, actor=None, reason="", **kwargs):
-    # Each attendee hears through booking_cancelled; the teacher gets one notice for the
-    # whole session, unless they cancelled it themselves.
-    if actor is not None and actor.pk == session.teacher_id:
-        return
-    _queue(tasks.send_teacher_session_cancelled, session.pk, reason=reason or "")
+    # Students of per-session bookings hear through booking_cancelled; students of the whole
+    # series and the teacher (unless they cancelled it themselves) get one notice each.
+    _queue(tasks.send_session_cancelled, session.pk, reason=reason or "",
+           notify_teacher=actor is None or actor.pk != session.teacher_id)
 
 
 @receiver(signals.waitlist_offered, dispatch_uid="notifications.waitlist_offered")

@@ -81,18 +81,28 @@ def send_booking_rescheduled(booking_id, *, previous_start=None, previous_end=No
 
 
 @shared_task(**RETRY)
-def send_teacher_session_cancelled(session_id, *, reason=""):
-    """The teacher's notice that their session was cancelled, with how many were booked."""
-    from booking.models import Booking, Session
+def send_session_cancelled(session_id, *, reason="", notify_teacher=True):
+    """A session was cancelled: its per-session bookings were cancelled (and their
+    students told through booking_cancelled); here, students on the whole series get a
+    notice for this one session, and the teacher one notice for the session."""
+    from booking.models import Booking, BookingSeat, Session
 
-    from .emails import send_teacher_session_cancelled as send
+    from .emails import send_series_session_cancelled, send_teacher_session_cancelled
 
     session = Session.objects.select_related("tenant", "event_type", "teacher").filter(pk=session_id).first()
     if session is None or session.status != Session.Status.CANCELLED:
         return
-    attendee_count = Booking.objects.filter(session=session, status=Booking.Status.CANCELLED,
-                                            confirmed_at__isnull=False).count()
-    send(session, reason=reason, attendee_count=attendee_count)
+    series_booking_ids = (BookingSeat.objects.filter(session=session, booking__series__isnull=False,
+                                                     booking__status=Booking.Status.CONFIRMED)
+                          .values_list("booking_id", flat=True))
+    series_bookings = list(Booking.objects.filter(pk__in=series_booking_ids)
+                           .select_related("tenant", "event_type", "teacher", "attendee").order_by("pk"))
+    for booking in series_bookings:
+        send_series_session_cancelled(booking, session, reason=reason)
+    if notify_teacher:
+        told = Booking.objects.filter(session=session, series__isnull=True, status=Booking.Status.CANCELLED,
+                                      confirmed_at__isnull=False).count()
+        send_teacher_session_cancelled(session, reason=reason, attendee_count=told + len(series_bookings))
 
 
 @shared_task(**RETRY)

@@ -423,7 +423,9 @@ def test_each_tenant_emails_in_its_own_name_and_host(run_on_commit, tenant, othe
                                    ).status_code == 200
 
 
-def test_whole_series_booking_invites_to_every_session(run_on_commit, tenant, teacher, student):
+@pytest.fixture
+def course(tenant, teacher):
+    """A three-week course booked as a whole, starting in two days at 03:00 UTC."""
     from booking.models import SessionSeries
 
     course = make_event_type(tenant, kind=EventType.Kind.LIVE_CLASS, slug="course", title="Ten-week Course",
@@ -435,6 +437,11 @@ def test_whole_series_booking_invites_to_every_session(run_on_commit, tenant, te
     sessions = [Session.objects.create(tenant=tenant, event_type=course, series=series, teacher=teacher,
                                        start=first + timedelta(weeks=n), end=first + timedelta(weeks=n, hours=1),
                                        capacity=8) for n in range(3)]
+    return course, sessions
+
+
+def test_whole_series_booking_invites_to_every_session(run_on_commit, course, student):
+    course, sessions = course
     booking = run_on_commit(booking_service.create_booking, event_type=course, session=sessions[0], attendee=student)
     message, = emails_to(student.email)
     events = ics_of(message)[0].walk("VEVENT")
@@ -442,3 +449,36 @@ def test_whole_series_booking_invites_to_every_session(run_on_commit, tenant, te
     assert [str(event["UID"]) for event in events] == [
         f"booking-{booking.uid}-{s.pk}@platform.test" for s in sessions]
     assert all(event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(hours=1) for event in events)
+    assert message.body.count("10:00–11:00") == 3
+
+
+def test_one_cancelled_session_of_a_course_is_taken_out_of_the_calendar(run_on_commit, course, student, teacher,
+                                                                        tenant_admin):
+    course, sessions = course
+    booking = run_on_commit(booking_service.create_booking, event_type=course, session=sessions[0], attendee=student)
+    invited = {str(e["UID"]): e for e in ics_of(emails_to(student.email)[0])[0].walk("VEVENT")}
+    mail.outbox.clear()
+
+    run_on_commit(booking_service.cancel_session_with_bookings, sessions[1], actor=tenant_admin,
+                  reason="Public holiday", by_role=Booking.Role.ADMIN)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    message, = emails_to(student.email)
+    assert message.subject.startswith("Session cancelled: Ten-week Course")
+    assert "Public holiday" in message.body and "Your other sessions stay booked" in message.body
+    calendar, _mimetype = ics_of(message)
+    assert calendar["METHOD"] == "CANCEL"
+    event = only_event(calendar)
+    uid = f"booking-{booking.uid}-{sessions[1].pk}@platform.test"
+    assert str(event["UID"]) == uid and str(event["STATUS"]) == "CANCELLED"
+    assert event["SEQUENCE"] > invited[uid]["SEQUENCE"]
+    to_teacher, = emails_to(teacher.email)
+    assert "Its 1 student has been told" in to_teacher.body
+    tasks.send_session_cancelled(sessions[1].pk, reason="Public holiday")
+    assert len(mail.outbox) == 2
+
+    # The reminder and later emails list only the sessions still on.
+    mail.outbox.clear()
+    run_on_commit(booking_service.cancel_booking, booking, actor=student)
+    remaining = [str(e["UID"]) for e in ics_of(emails_to(student.email)[0])[0].walk("VEVENT")]
+    assert uid not in remaining and len(remaining) == 2

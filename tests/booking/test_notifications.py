@@ -376,6 +376,38 @@ def test_vietnamese_student_gets_vietnamese_email(run_on_commit, session, studen
     assert to_teacher.subject.startswith("New booking")
 
 
+@pytest.fixture
+def notification_translations(settings, tmp_path):
+    """The Vietnamese catalogue of docs/notifications-vi.po, compiled, ahead of the project's own."""
+    import polib
+
+    target = tmp_path / "locale" / "vi" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    polib.pofile(str(settings.BASE_DIR / "docs" / "notifications-vi.po")).save_as_mofile(str(target / "django.mo"))
+    settings.LOCALE_PATHS = [tmp_path / "locale", *settings.LOCALE_PATHS]
+
+
+def test_vietnamese_wording_of_every_student_email(notification_translations, run_on_commit, session,
+                                                   later_session, student, teacher):
+    UserProfile.objects.create(user=student, preferred_language="vi")
+    booking = run_on_commit(booking_service.create_booking, event_type=session.event_type, session=session,
+                            attendee=student)
+    run_on_commit(booking_service.reschedule_booking, booking, new_session=later_session, actor=student)
+    run_on_commit(booking_service.cancel_booking, booking, reason="Bận việc", actor=student)
+    confirmed, moved, cancelled = emails_to(student.email)
+    assert confirmed.subject.startswith("Đã xác nhận đặt chỗ: Conversation Club vào")
+    assert "Xin chào An Le," in confirmed.body and "Quản lý lượt đặt" in confirmed.body
+    assert "Thêm vào Google Calendar" in html_of(confirmed)
+    assert "Conversation Club với Linh Nguyen" in str(only_event(ics_of(confirmed)[0])["SUMMARY"])
+    assert moved.subject.startswith("Đã đổi lịch: Conversation Club nay vào")
+    assert "Trước đó là" in moved.body
+    assert cancelled.subject.startswith("Đã hủy đặt chỗ: Conversation Club vào")
+    assert "Theo yêu cầu của bạn" in cancelled.body and "Lý do: Bận việc" in cancelled.body
+    # The teacher, without a preference, reads English.
+    assert all(message.subject.startswith(("New booking", "Moved", "Cancelled"))
+               for message in emails_to(teacher.email))
+
+
 def test_language_of_the_booking_request_is_kept_for_later_emails(run_on_commit, session, student, teacher):
     with translation.override("vi"):
         booking = run_on_commit(booking_service.create_booking, event_type=session.event_type, session=session,

@@ -12,9 +12,14 @@ from site_platform.admin_scoping import ScopedListingMixin, TenantScopedModelVie
 
 from .admin_forms import EventTypeForm, ScheduleForm, SessionFilterSet, SessionForm, SessionSeriesFilterSet
 from .admin_views import (
-    RecurrenceCreateView, SeriesEditView, SessionCancelView, SessionCreateView, SessionEditView, SessionExportView,
+    RecurrenceCreateView, SeriesEditView, SessionCreateView, SessionEditView, SessionExportView,
 )
-from .models import EventType, Schedule, Session, SessionSeries
+from .admin_bookings import (
+    BookingAttendanceView, BookingCancelView, BookingFilterSet, BookingIndexView, BookSomeoneInView,
+    SessionCancelWithBookingsView, WhitelistDeleteView, WhitelistExportView, WhitelistFilterSet, WhitelistImportView,
+    WhitelistIndexView,
+)
+from .models import Booking, EventType, Schedule, Session, SessionSeries, WhitelistEntry
 
 
 class EventTypeViewSet(TenantScopedModelViewSet):
@@ -141,7 +146,7 @@ class SessionViewSet(TenantScopedModelViewSet):
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("export/", SessionExportView.as_view(), name="export"),
-            path("cancel/<int:pk>/", SessionCancelView.as_view(viewset=self), name="cancel"),
+            path("cancel/<int:pk>/", SessionCancelWithBookingsView.as_view(viewset=self), name="cancel"),
         ]
 
 
@@ -177,6 +182,68 @@ class SessionSeriesViewSet(TenantScopedModelViewSet):
         return SeriesEditView.as_view(viewset=self)
 
 
+class BookingViewSet(TenantScopedModelViewSet):
+    name = "bookings"
+    model = Booking
+    icon = "tick-inverse"
+    menu_label = _("Bookings")
+    index_view_class = BookingIndexView
+    list_display = ["attendee_email", "event_type", DateColumn("start", label=_("Start (UTC)")), "teacher", "seats",
+                    "status", "amount", "tenant"]
+    filterset_class = BookingFilterSet
+    search_fields = ["attendee_email"]
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_fields = ["uid", "event_type", "session", "series", "teacher", "start", "end", "seats",
+                           "attendee_email", "status", "attended", "hold_expires_at", "amount", "currency", "answers",
+                           "source", "reschedule_count", "cancellation_reason", "cancelled_by", "cancelled_by_role",
+                           "cancelled_at", "refund_due", "needs_refund", "payment_reference", "created_at"]
+    panels = [FieldPanel("answers")]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            viewset_cancel_url=self.get_url_name("cancel"), viewset_attendance_url=self.get_url_name("attendance"),
+            viewset_book_url=self.get_url_name("book"), **kwargs)
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("cancel/<int:pk>/", BookingCancelView.as_view(viewset=self), name="cancel"),
+            path("attendance/<int:pk>/", BookingAttendanceView.as_view(viewset=self), name="attendance"),
+            path("book/", BookSomeoneInView.as_view(viewset=self), name="book"),
+        ]
+
+
+class WhitelistViewSet(TenantScopedModelViewSet):
+    name = "whitelist"
+    model = WhitelistEntry
+    icon = "user"
+    menu_label = _("Whitelists")
+    index_view_class = WhitelistIndexView
+    delete_view_class = WhitelistDeleteView
+    list_display = ["email", "event_type", "note", DateColumn("created_at", label=_("Added")), "tenant"]
+    filterset_class = WhitelistFilterSet
+    search_fields = ["email"]
+    copy_view_enabled = False
+    panels = [FieldPanel("tenant"), FieldPanel("event_type"), FieldPanel("email"), FieldPanel("note")]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(viewset_import_url=self.get_url_name("import"),
+                                             viewset_export_url=self.get_url_name("export"), **kwargs)
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("import/", WhitelistImportView.as_view(viewset=self), name="import"),
+            path("export/", WhitelistExportView.as_view(), name="export"),
+        ]
+
+
+class BookingsGroup(ViewSetGroup):
+    menu_label = _("Bookings")
+    menu_icon = "tick-inverse"
+    menu_order = 205
+    items = (BookingViewSet, WhitelistViewSet)
+
+
 class SchedulingGroup(ViewSetGroup):
     menu_label = _("Scheduling")
     menu_icon = "calendar"
@@ -187,3 +254,8 @@ class SchedulingGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_scheduling_viewsets():
     return SchedulingGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_booking_viewsets():
+    return BookingsGroup()

@@ -198,7 +198,9 @@ def create_booking(*, event_type, session=None, start=None, teacher=None, attend
     answers = clean_answers(event_type, answers)
     try:
         with transaction.atomic():
-            overridden = whitelist.check_may_book(event_type, attendee, override=override_whitelist, actor=actor)
+            overridden = whitelist.check_may_book(
+                event_type, attendee, override=override_whitelist, actor=actor,
+                require_verified=source in (Booking.Source.DIRECT, Booking.Source.WAITLIST))
             _lock_attendee(attendee)
             if event_type.is_one_on_one:
                 booking, duplicate = _create_one_on_one(event_type, start, teacher, attendee, answers, source, now)

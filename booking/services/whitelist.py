@@ -43,14 +43,16 @@ def may_override(tenant, actor):
         tenant=tenant, user=actor, role=Membership.Role.ADMIN, is_active=True).exists()
 
 
-def check_may_book(event_type, attendee, *, override=False, actor=None):
+def check_may_book(event_type, attendee, *, override=False, actor=None, require_verified=True):
     """Raise BookingError unless the attendee may book the event type. Returns True if
-    an admin override let them in (the caller records it in the audit log)."""
+    an admin override let them in (the caller records it in the audit log).
+    `require_verified`: a student booking for themselves needs a verified email; an
+    admin booking someone in does not (the whitelist still counts verified emails only)."""
     if override:
         if not may_override(event_type.tenant, actor):
             raise BookingError("override_not_allowed")
         return event_type.whitelist_enabled and not is_whitelisted(event_type, attendee)
-    if not verified_emails(attendee):
+    if require_verified and not verified_emails(attendee):
         raise BookingError("email_unverified")
     if event_type.whitelist_enabled and not is_whitelisted(event_type, attendee):
         raise BookingError("whitelist_only")

@@ -9,7 +9,6 @@ only reads it (looked up by name, so booking does not import landing).
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.conf import settings
 
 DEFAULT_PRIMARY = "#1e3a8a"
 DEFAULT_ON_PRIMARY = "#ffffff"
@@ -69,7 +68,3 @@ def branding_for_tenant(tenant):
     if setting.logo_id:
         base["logo_url"] = _logo_url(tenant, setting.logo)
     return EmailBranding(**base)
-
-
-def platform_name():
-    return settings.PLATFORM_NAME

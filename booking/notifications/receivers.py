@@ -33,10 +33,16 @@ def _queue(task, *args, **kwargs):
 
 
 @receiver(signals.booking_created, dispatch_uid="notifications.booking_language")
-def remember_booking_language(sender, booking_id, **kwargs):
-    # Sent on commit inside the student's request, so the active language is theirs.
+def remember_booking_language(sender, booking_id, actor_id=None, **kwargs):
+    # Sent on commit inside the request that booked, so the active language is the
+    # student's own when they booked themselves (not an admin's, an API client's or Immersio's).
+    from booking.models import Booking
+
     language = language_code(translation.get_language())
-    if language:
+    booked_by_student = Booking.objects.filter(
+        pk=booking_id, source__in=[Booking.Source.DIRECT, Booking.Source.WAITLIST],
+    ).values_list("attendee_id", flat=True).first()
+    if language and booked_by_student is not None and actor_id in (None, booked_by_student):
         BookingLanguage.objects.get_or_create(booking_id=booking_id, defaults={"language": language})
 
 

@@ -65,7 +65,8 @@ def teacher_zone(tenant, teacher):
 def teacher_recipient(tenant, teacher):
     profile = _profile(teacher)
     language = language_code(profile.preferred_language if profile else "") or settings.LANGUAGE_CODE
-    zone = teacher_zone(tenant, teacher) or _zone(profile.current_time_zone if profile else "") or zoneinfo.ZoneInfo("UTC")
+    zone = (teacher_zone(tenant, teacher) or _zone(profile.current_time_zone if profile else "")
+            or zoneinfo.ZoneInfo("UTC"))
     return Recipient(email=teacher.email, name=str(teacher), language=language, zone=zone, user_id=teacher.pk)
 
 

@@ -421,6 +421,16 @@ def test_language_of_the_booking_request_is_kept_for_later_emails(run_on_commit,
     assert NotificationLog.objects.get(kind="cancelled").language == "vi"
 
 
+def test_an_admin_booking_for_a_student_does_not_set_their_language(run_on_commit, later_session, student,
+                                                                   tenant_admin):
+    with translation.override("vi"):
+        booking = run_on_commit(booking_service.create_booking, event_type=later_session.event_type,
+                                session=later_session, attendee=student, actor=tenant_admin,
+                                source=Booking.Source.ADMIN)
+    assert not BookingLanguage.objects.filter(booking=booking).exists()
+    assert NotificationLog.objects.get(booking=booking, kind="confirmed").language == "en"
+
+
 def test_email_wears_the_tenant_branding(run_on_commit, tenant, session, student):
     from landing.models import BrandingSettings
 

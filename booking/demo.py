@@ -8,7 +8,9 @@ from django.db import transaction
 
 from site_platform.models import Membership
 
-from .models import AvailabilityRange, EventHost, EventType, Schedule, Session, SessionSeries
+from .models import AvailabilityRange, Booking, EventHost, EventType, Schedule, Session, SessionSeries, WaitlistEntry
+from .services import bookings as booking_service
+from .services import waitlist as waitlist_service
 from .services.sessions import create_series
 from .services.teachers import TEACHING_ROLES
 
@@ -88,6 +90,38 @@ def seed_booking_demo(tenants, say):
             first = create_series(event_type=workshop, teacher=teacher, weekdays=[5], start_time=time(9),
                                   starts_on=start, count=4, interval_weeks=2, skip_conflicts=True)[1]
             say(f"  {len(first)} workshop sessions for {tenant.name}")
+        _seed_bookings(tenant, club, say)
     return None
+
+
+DEMO_STUDENTS = [("mai@student.example", "Mai", "Tran"), ("tom@student.example", "Tom", "Baker"),
+                 ("lan@student.example", "Lan", "Pham")]
+
+
+def _students():
+    from site_platform.demo import _ensure_account
+
+    return [_ensure_account(email, first_name=first, last_name=last) for email, first, last in DEMO_STUDENTS]
+
+
+def _seed_bookings(tenant, club, say):
+    """A confirmed booking, a cancelled one and a full session with a waitlist, once."""
+    if Booking.objects.for_tenant(tenant).exists():
+        return
+    sessions = list(Session.objects.for_tenant(tenant).filter(event_type=club, status=Session.Status.SCHEDULED)
+                    .order_by("start")[:3])
+    if len(sessions) < 3:
+        return
+    mai, tom, lan = _students()
+    booking_service.create_booking(event_type=club, session=sessions[0], attendee=mai, seats=2,
+                                   answers={}, source=Booking.Source.DIRECT)
+    cancelled = booking_service.create_booking(event_type=club, session=sessions[1], attendee=tom)
+    booking_service.cancel_booking(cancelled, reason="Travelling that week", actor=tom)
+    full = sessions[2]
+    Session.objects.filter(pk=full.pk).update(capacity=1)
+    booking_service.create_booking(event_type=club, session=full, attendee=tom)
+    if not WaitlistEntry.objects.filter(session=full).exists():
+        waitlist_service.join_waitlist(full, lan)
+    say(f"  demo bookings and a waitlist for {tenant.name}")
 
 

@@ -295,3 +295,16 @@ def test_drift_check_logs_a_session_whose_count_is_wrong(tenant, teacher, studen
     with caplog.at_level("ERROR", logger="booking.seats"):
         assert tasks.check_seat_drift.delay().get() == 1
     assert f"Seat drift on session {session.pk}: seats_taken=4" in caplog.text
+
+
+def test_demo_has_bookings_and_a_waitlist_and_runs_twice():
+    from booking.models import WaitlistEntry
+    from site_platform.demo import seed_demo
+
+    seed_demo()
+    counts = (Booking.objects.count(), WaitlistEntry.objects.count(), AuditEntry.objects.count())
+    statuses = set(Booking.objects.values_list("status", flat=True))
+    assert {"confirmed", "cancelled"} <= statuses and WaitlistEntry.objects.filter(status="waiting").exists()
+    seed_demo()
+    assert (Booking.objects.count(), WaitlistEntry.objects.count(), AuditEntry.objects.count()) == counts
+    assert bookings.seat_drift() == []

@@ -144,12 +144,12 @@ class ImmersioClient:
     """A client of one Immersio organisation.
 
     `sleep` and `random` are injectable so tests can record the waits instead of
-    waiting. `min_interval` spaces requests (10 per second per org by contract).
+    waiting. `min_interval` spaces requests (10 per second per org by contract, with a margin).
     """
 
     def __init__(self, *, api_key, org_id, base_url=DEFAULT_BASE_URL, timeout=10.0, connect_timeout=5.0,
                  max_retries=4, backoff_base=0.5, backoff_max=30.0, max_retry_after=60.0,
-                 min_interval=0.1, sleep=time.sleep, random=random.random, transport=None):
+                 min_interval=0.11, sleep=time.sleep, random=random.random, transport=None):
         self.org_id = org_id
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.max_retries = max_retries

@@ -126,7 +126,7 @@ def test_rate_limit_of_the_server_answers_429_and_the_client_waits(fake, sleeps)
 
 def test_client_pacing_stays_under_the_rate_limit(fake):
     fake.rate_limit = 10
-    with ImmersioClient(api_key=KEY, org_id=ORG, base_url=fake.url, min_interval=0.1) as client:
+    with ImmersioClient(api_key=KEY, org_id=ORG, base_url=fake.url, min_interval=0.15) as client:
         for _ in range(12):
             client.check()
     assert [r.status for r in fake.received] == [200] * 12

@@ -102,6 +102,8 @@ class Booking(TenantOwned):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    # Admin screens would otherwise index every row's foreign keys on save, on the booking hot path.
+    wagtail_reference_index_ignore = True
     tenant_admin_permissions = ("view", "change")
 
     class Meta:
@@ -170,6 +172,7 @@ class BookingSeat(TenantOwned):
                                 verbose_name=_("session"))
     seats = models.PositiveIntegerField(_("seats"))
 
+    wagtail_reference_index_ignore = True
     tenant_admin_permissions = ("view",)
 
     class Meta:
@@ -192,6 +195,7 @@ class WhitelistEntry(TenantOwned):
                                  related_name="+", verbose_name=_("added by"))
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
+    wagtail_reference_index_ignore = True
     tenant_admin_permissions = ("view", "add", "change", "delete")
 
     class Meta:
@@ -243,6 +247,7 @@ class WaitlistEntry(TenantOwned):
                                 verbose_name=_("booking"))
     created_at = models.DateTimeField(_("joined"), auto_now_add=True)
 
+    wagtail_reference_index_ignore = True
     tenant_admin_permissions = ("view", "change", "delete")
 
     class Meta:

@@ -254,6 +254,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # httpx logs every URL at INFO; calendar feed URLs are secrets.
+        "httpx": {"level": "WARNING"},
     },
 }
 

@@ -163,11 +163,16 @@ def _ics_attachment(entries):
     return ("invite.ics", ics.invitation_ics(entries), f"text/calendar; charset=utf-8; method={method}")
 
 
-def send_booking_email(booking, kind, *, extra=None):
-    """The student's email of `kind` (confirmed, rescheduled, cancelled, reminder) for `booking`."""
+def send_booking_email(booking, kind, *, extra=None, session=None):
+    """The student's email of `kind` (confirmed, rescheduled, cancelled, reminder) for `booking`;
+    with `session`, about that one session of a whole-series booking (its reminder)."""
     recipient = _student(booking)
     with translation.override(recipient.language):
         context = {**_booking_context(booking, recipient), **(extra or {})}
+        start = booking.start
+        if session is not None:
+            start = session.start
+            context.update({"when": format_when(session.start, session.end, recipient.zone), "all_sessions": []})
         if kind == Kind.RESCHEDULED and context.get("previous_start"):
             context["previous_when"] = format_when(context["previous_start"], context["previous_end"],
                                                    recipient.zone)
@@ -177,10 +182,10 @@ def send_booking_email(booking, kind, *, extra=None):
             Kind.CANCELLED: _("Booking cancelled: %(event)s on %(date)s"),
             Kind.REMINDER: _("Reminder: %(event)s on %(date)s"),
         }
-        subject = subjects[kind] % {"event": booking.event_type.title,
-                                    "date": format_day_time(booking.start, recipient.zone)}
+        subject = subjects[kind] % {"event": booking.event_type.title, "date": format_day_time(start, recipient.zone)}
         attachments = [] if kind == Kind.REMINDER else [_ics_attachment(context["entries"])]
-    log = NotificationLog(tenant=booking.tenant, booking=booking, kind=kind, sequence=booking.sequence)
+    log = NotificationLog(tenant=booking.tenant, booking=booking, session=session, kind=kind,
+                          sequence=booking.sequence)
     return deliver(log=log, recipient=recipient, template=f"booking_{kind}", subject=subject, context=context,
                    attachments=attachments)
 
@@ -282,6 +287,7 @@ def send_series_session_cancelled(booking, session, *, reason=""):
         })
         subject = _("Session cancelled: %(event)s on %(date)s") % {
             "event": booking.event_type.title, "date": format_day_time(session.start, recipient.zone)}
-    log = NotificationLog(tenant=booking.tenant, session=session, kind=Kind.SESSION_CANCELLED, sequence=0)
+    log = NotificationLog(tenant=booking.tenant, booking=booking, session=session, kind=Kind.SESSION_CANCELLED,
+                          sequence=0)
     return deliver(log=log, recipient=recipient, template="booking_session_cancelled", subject=subject,
                    context=context, attachments=[_ics_attachment([entry])])

@@ -11,6 +11,10 @@ class NotificationLog(models.Model):
     """One email that was sent. Its unique key is what makes sending idempotent:
     a task that runs twice finds the row and sends nothing.
 
+    About a booking (`booking`), one session of a booking (`booking` and `session`: a
+    whole-series booking's reminders and cancelled sessions), a session (`session`: the
+    teacher's notice) or a waitlist offer (`waitlist_entry`).
+
     `sequence` is the booking's calendar sequence when the email was sent, so a
     rescheduled booking gets a new reminder and a second reschedule a second email.
     """
@@ -49,14 +53,17 @@ class NotificationLog(models.Model):
         verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(fields=["booking", "kind", "recipient", "sequence"],
-                                    condition=models.Q(booking__isnull=False),
+                                    condition=models.Q(booking__isnull=False, session__isnull=True),
                                     name="notification_once_per_booking"),
+            models.UniqueConstraint(fields=["booking", "session", "kind", "recipient", "sequence"],
+                                    condition=models.Q(booking__isnull=False, session__isnull=False),
+                                    name="notification_once_per_booked_session"),
+            models.UniqueConstraint(fields=["session", "kind", "recipient", "sequence"],
+                                    condition=models.Q(booking__isnull=True, session__isnull=False),
+                                    name="notification_once_per_session"),
             models.UniqueConstraint(fields=["waitlist_entry", "kind", "recipient", "sequence"],
                                     condition=models.Q(waitlist_entry__isnull=False),
                                     name="notification_once_per_waitlist_entry"),
-            models.UniqueConstraint(fields=["session", "kind", "recipient", "sequence"],
-                                    condition=models.Q(session__isnull=False),
-                                    name="notification_once_per_session"),
         ]
 
     def __str__(self):

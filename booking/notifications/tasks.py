@@ -106,17 +106,29 @@ def send_session_cancelled(session_id, *, reason="", notify_teacher=True):
 
 
 @shared_task(**RETRY)
-def send_booking_reminder(booking_id):
-    """The reminder a day before: only for a confirmed booking that has not started."""
+def send_booking_reminder(booking_id, session_id=None):
+    """The reminder a day before: only for a confirmed booking whose time (or, for a
+    whole-series booking, the session `session_id`) has not started."""
+    from booking.models import BookingSeat, Session
+
     from .emails import send_booking_email
 
     booking = _booking(booking_id)
     if booking is None or booking.status != booking.Status.CONFIRMED or not _serving(booking.tenant):
         return
+    session = None
+    start = booking.start
+    if session_id is not None:
+        seat = (BookingSeat.objects.filter(booking=booking, session_id=session_id,
+                                           session__status=Session.Status.SCHEDULED)
+                .select_related("session").first())
+        if seat is None:
+            return
+        session, start = seat.session, seat.session.start
     now = timezone.now()
-    if not now < booking.start <= now + REMINDER_LEAD + REMINDER_SLACK:
+    if not now < start <= now + REMINDER_LEAD + REMINDER_SLACK:
         return
-    send_booking_email(booking, Kind.REMINDER)
+    send_booking_email(booking, Kind.REMINDER, session=session)
 
 
 @shared_task(**RETRY)
@@ -138,21 +150,35 @@ def send_waitlist_offer(entry_id):
 @shared_task
 def send_due_reminders():
     """Periodic: queue the reminder of every confirmed booking starting in 23 to 25 hours
-    that has not had one for its current time. Returns how many were queued."""
+    (for a whole-series booking: of each of its sessions) that has not had one for its
+    current time. Returns how many were queued."""
     from django.db.models import Exists, OuterRef
 
-    from booking.models import Booking
+    from booking.models import Booking, BookingSeat, Session
 
     now = timezone.now()
-    reminded = NotificationLog.objects.filter(booking=OuterRef("pk"), kind=Kind.REMINDER,
+    window = {"gt": now + REMINDER_LEAD - REMINDER_SLACK, "lte": now + REMINDER_LEAD + REMINDER_SLACK}
+    reminded = NotificationLog.objects.filter(booking=OuterRef("pk"), session__isnull=True, kind=Kind.REMINDER,
                                               sequence=OuterRef("sequence"))
     due = (Booking.objects
-           .filter(status=Booking.Status.CONFIRMED, tenant__status="active",
-                   start__gt=now + REMINDER_LEAD - REMINDER_SLACK, start__lte=now + REMINDER_LEAD + REMINDER_SLACK)
+           .filter(status=Booking.Status.CONFIRMED, tenant__status="active", series__isnull=True,
+                   start__gt=window["gt"], start__lte=window["lte"])
            .exclude(Exists(reminded))
            .values_list("pk", flat=True))
+    session_reminded = NotificationLog.objects.filter(
+        booking=OuterRef("booking_id"), session=OuterRef("session_id"), kind=Kind.REMINDER,
+        sequence=OuterRef("booking__sequence"))
+    due_sessions = (BookingSeat.objects
+                    .filter(booking__status=Booking.Status.CONFIRMED, booking__tenant__status="active",
+                            booking__series__isnull=False, session__status=Session.Status.SCHEDULED,
+                            session__start__gt=window["gt"], session__start__lte=window["lte"])
+                    .exclude(Exists(session_reminded))
+                    .values_list("booking_id", "session_id"))
     count = 0
     for booking_id in due.iterator():
         send_booking_reminder.delay(booking_id)
+        count += 1
+    for booking_id, session_id in due_sessions.iterator():
+        send_booking_reminder.delay(booking_id, session_id)
         count += 1
     return count

@@ -524,3 +524,31 @@ def test_one_cancelled_session_of_a_course_is_taken_out_of_the_calendar(run_on_c
     run_on_commit(booking_service.cancel_booking, booking, actor=student)
     remaining = [str(e["UID"]) for e in ics_of(emails_to(student.email)[0])[0].walk("VEVENT")]
     assert uid not in remaining and len(remaining) == 2
+
+
+def test_each_session_of_a_course_gets_its_own_reminder(run_on_commit, tenant, teacher, student):
+    from booking.models import SessionSeries
+
+    course = make_event_type(tenant, kind=EventType.Kind.LIVE_CLASS, slug="evening", title="Evening Course",
+                             seats_per_session=8, booked_as=EventType.BookedAs.WHOLE_SERIES, hosts=[teacher])
+    first = (timezone.now() + timedelta(hours=24, minutes=30)).replace(second=0, microsecond=0)
+    series = SessionSeries.objects.create(tenant=tenant, event_type=course, teacher=teacher, timezone="UTC",
+                                          weekdays=[first.weekday()], start_time=first.time(),
+                                          duration_minutes=60, starts_on=first.date(), count=2, capacity=8)
+    sessions = [Session.objects.create(tenant=tenant, event_type=course, series=series, teacher=teacher,
+                                       start=first + timedelta(weeks=n), end=first + timedelta(weeks=n, hours=1),
+                                       capacity=8) for n in range(2)]
+    booking = run_on_commit(booking_service.create_booking, event_type=course, session=sessions[0], attendee=student)
+    mail.outbox.clear()
+
+    assert tasks.send_due_reminders() == 1
+    assert tasks.send_due_reminders() == 0
+    message, = mail.outbox
+    local = sessions[0].start.astimezone(HCM)
+    assert message.subject == f"Reminder: Evening Course on {local:%A} {local.day} {local:%B %Y, %H:%M}"
+    assert f"{local:%H:%M}–{(local + timedelta(hours=1)):%H:%M}" in message.body
+    log = NotificationLog.objects.get(kind="reminder")
+    assert (log.booking, log.session) == (booking, sessions[0])
+    # The next session's reminder is its own, a week later.
+    tasks.send_booking_reminder(booking.pk, sessions[1].pk)
+    assert len(mail.outbox) == 1

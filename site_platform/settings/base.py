@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "site_platform.observability.RequestContextMiddleware",
+    "site_platform.security.RateLimitMiddleware",
+    "site_platform.security.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -238,6 +240,28 @@ RESERVED_SUBDOMAINS = {
     "login", "auth", "sso", "billing", "stripe", "immersio", "webhooks", "test",
 }
 
+CONTENT_SECURITY_POLICY = os.environ.get("CONTENT_SECURITY_POLICY", "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: https:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "frame-src 'self' https://www.google.com https://maps.google.com https://www.youtube-nocookie.com",
+    "frame-ancestors 'self'",
+    "form-action 'self' https://checkout.stripe.com https://connect.stripe.com",
+    "base-uri 'self'",
+    "object-src 'none'",
+]))
+# (name, path prefix, rate) for POSTs, per signed-in user or client address.
+# Sign-in attempts are limited by allauth itself (ACCOUNT_RATE_LIMITS).
+RATE_LIMITS = [
+    ("booking", "/book/", os.environ.get("BOOKING_RATE_LIMIT", "30/m")),
+    ("booking-manage", "/bookings/", os.environ.get("BOOKING_RATE_LIMIT", "30/m")),
+    ("waitlist", "/waitlist/", os.environ.get("BOOKING_RATE_LIMIT", "30/m")),
+    ("api", "/api/", os.environ.get("API_RATE_LIMIT", "120/m")),
+]
+RATE_LIMIT_TRUST_FORWARDED_FOR = env_bool("RATE_LIMIT_TRUST_FORWARDED_FOR", False)
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json" in production
 LOGGING = {

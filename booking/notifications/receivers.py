@@ -46,11 +46,10 @@ def remember_booking_language(sender, booking_id, actor_id=None, **kwargs):
         BookingLanguage.objects.get_or_create(booking_id=booking_id, defaults={"language": language})
 
 
-@receiver(signals.booking_created, dispatch_uid="notifications.booking_created")
 @receiver(signals.booking_confirmed, dispatch_uid="notifications.booking_confirmed")
 def on_booking_confirmed(sender, booking_id, **kwargs):
-    # A free booking is confirmed when it is created; the task sends only for a
-    # confirmed booking and only once, whichever signal comes first.
+    # Sent for a free booking as it is created and for a paid one when its payment
+    # arrives; a pending booking gets no email.
     _queue(tasks.send_booking_confirmed, booking_id)
 
 

@@ -124,11 +124,15 @@ def test_rate_limit_of_the_server_answers_429_and_the_client_waits(fake, sleeps)
     assert all(r.status in (200, 429) for r in fake.received)
 
 
-def test_client_pacing_stays_under_the_rate_limit(fake):
-    fake.rate_limit = 10
-    with ImmersioClient(api_key=KEY, org_id=ORG, base_url=fake.url, min_interval=0.15) as client:
+def test_client_paces_its_requests_under_the_rate_limit(fake, sleeps):
+    """The client spaces requests by min_interval on its own clock (waits recorded,
+    not slept, so the machine's speed decides nothing)."""
+    fake.rate_limit = 1000
+    with ImmersioClient(api_key=KEY, org_id=ORG, base_url=fake.url, min_interval=5, sleep=sleeps) as client:
         for _ in range(12):
             client.check()
+    assert len(sleeps) == 11
+    assert all(4 < wait <= 5 for wait in sleeps)
     assert [r.status for r in fake.received] == [200] * 12
 
 

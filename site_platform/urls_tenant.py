@@ -10,6 +10,7 @@ from .urls_common import common_patterns
 urlpatterns = common_patterns + [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("api/v1/", include("booking.api.urls")),
+    path("calendar/", include("booking.feed_urls", namespace="booking_feed")),
     path("", include("booking.urls")),
     path("", include("integrations.immersio.urls")),
     path("", include("landing.urls")),

@@ -4,25 +4,14 @@ bookings, behind a secret token, on their own tenant's host only."""
 from datetime import timedelta
 
 import pytest
-from django.urls import include, path
 from django.utils import timezone
 from icalendar import Calendar
 
 from booking.models import Booking, EventType, Session
 from booking.notifications.models import TeacherCalendarToken
 from site_platform.models import Membership
-from site_platform.urls_tenant import urlpatterns as tenant_patterns
 from tests.booking.helpers import make_event_type, make_teacher
 from tests.conftest import host_client
-
-# The tenant URLconf with the feed included, as site_platform/urls_tenant.py will have it.
-urlpatterns = [path("calendar/", include("booking.feed_urls", namespace="booking_feed"))] + tenant_patterns
-
-
-@pytest.fixture(autouse=True)
-def feed_urlconf(settings):
-    settings.TENANT_URLCONF = __name__
-
 
 def hours_ahead(hours):
     return (timezone.now() + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)

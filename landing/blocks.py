@@ -7,8 +7,9 @@ a preview value for the editor's block previews. Blocks that hold images use
 together with its renditions, so a page renders with the same number of queries
 whatever the number of pictures on it.
 
-The booking blocks (workshop list, booking widget) join this set once the
-booking models exist.
+The booking blocks (workshop list, booking widget) read live data for the
+request's tenant and note what they showed for the page's JSON-LD
+(`landing.jsonld`).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -328,7 +329,8 @@ class WorkshopListBlock(blocks.StructBlock):
         choices=[("live_class", _("Live classes")), ("workshop", _("Workshops"))],
         help_text=_("Leave empty to show both"),
     )
-    show_filters = blocks.BooleanBlock(label=_("Let visitors filter by teacher"), required=False, default=True)
+    show_filters = blocks.BooleanBlock(label=_("Let visitors filter by teacher and kind"), required=False,
+                                       default=True)
     limit = blocks.IntegerBlock(label=_("Most items shown"), default=12, min_value=1, max_value=100)
 
     class Meta:
@@ -340,6 +342,7 @@ class WorkshopListBlock(blocks.StructBlock):
         description = _("Your published classes and workshops with their next dates and seats left")
 
     def get_context(self, value, parent_context=None):
+        from . import jsonld
         from .workshops import load_workshops
 
         context = super().get_context(value, parent_context)
@@ -347,11 +350,59 @@ class WorkshopListBlock(blocks.StructBlock):
         tenant = getattr(request, "tenant", None)
         context["listing"] = None
         if tenant is not None:
-            teacher = request.GET.get("teacher", "")
+            teacher = request.GET.get("teacher", "") if value.get("show_filters") else ""
+            kind = request.GET.get("kind", "") if value.get("show_filters") else ""
             context["listing"] = load_workshops(
                 tenant, kinds=value.get("kinds") or None, limit=value.get("limit") or 12,
-                teacher_id=int(teacher) if teacher.isdigit() else None,
+                teacher_id=int(teacher) if teacher.isdigit() else None, kind=kind or None,
             )
+            jsonld.note_workshops(request, context["listing"])
+        return context
+
+
+class BookingWidgetBlock(blocks.StructBlock):
+    """One event type's open times for the next days, inline on the page."""
+
+    heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=120)
+    intro = blocks.TextBlock(label=_("Introduction"), required=False)
+    event_type = blocks.RegexBlock(
+        label=_("Event type"), regex=r"^[-a-zA-Z0-9_]+$", max_length=80,
+        error_messages={"invalid": _("Enter the event type's slug: letters, digits, - and _.")},
+        help_text=_("The slug of one of your published event types, as in its address /book/<slug>/ "
+                    "(Scheduling → Event types)"),
+    )
+    days = blocks.IntegerBlock(label=_("Days shown"), default=7, min_value=1, max_value=14)
+
+    class Meta:
+        icon = "date"
+        label = _("Booking widget")
+        template = "blocks/booking_widget_block.html"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {"heading": "Book a lesson", "event_type": "trial-lesson", "days": 7}
+        description = _("The open times of one event type, to book in two clicks")
+
+    def get_context(self, value, parent_context=None):
+        from . import jsonld
+        from .widget import load_widget, sample_widget, visitor_zone
+
+        context = super().get_context(value, parent_context)
+        request = (parent_context or {}).get("request")
+        tenant = getattr(request, "tenant", None)
+        context["widget"] = None
+        number = getattr(request, "_landing_widgets", 0) + 1
+        if request is not None:
+            request._landing_widgets = number
+        context["widget_id"] = f"booking-widget-{number}"
+        if tenant is not None:
+            context["widget"] = load_widget(tenant, value.get("event_type"), zone_name=visitor_zone(request),
+                                            days=value.get("days"))
+            jsonld.note_widget(request, context["widget"])
+        elif value.get("event_type") == self.meta.preview_value["event_type"]:
+            context["widget"] = sample_widget(value.get("days"))
+        if context["widget"] is not None:
+            from booking.views import zone_options
+
+            context["zone_options"] = zone_options(context["widget"].zone)
         return context
 
 
@@ -359,6 +410,7 @@ class LandingStreamBlock(blocks.StreamBlock):
     hero = HeroBlock()
     text = RichTextBlock()
     workshop_list = WorkshopListBlock()
+    booking_widget = BookingWidgetBlock()
     teacher_profiles = TeacherProfilesBlock()
     pricing_table = PricingTableBlock()
     testimonials = TestimonialsBlock()

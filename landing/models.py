@@ -3,12 +3,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Page, Site
 
-from . import seo
+from . import embeds, seo
 from .blocks import LandingStreamBlock
 from .colours import WCAG_AA_TEXT, contrast_ratio, readable_on
 from .designs import DESIGNS, FONT_CHOICES, FONTS
@@ -151,6 +151,28 @@ LANDING_TEMPLATES = {
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # and six hexadecimal digits, e.g. #1d4ed8."))
 
 
+class EmbedSnippetPanel(HelpPanel):
+    """The copy-paste snippets of the tenant whose branding is being edited."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("template", "landing/admin/embed_snippet_panel.html")
+        super().__init__(**kwargs)
+
+    class BoundPanel(HelpPanel.BoundPanel):
+        def get_context_data(self, parent_context=None):
+            from booking.models import EventType
+            from site_platform.models import Tenant
+
+            context = super().get_context_data(parent_context)
+            site = getattr(self.instance, "site", None)
+            tenant = Tenant.objects.filter(root_page_id=site.root_page_id).first() if site is not None else None
+            context["snippets"] = []
+            if tenant is not None:
+                event_types = EventType.objects.for_tenant(tenant).filter(is_published=True).order_by("title")
+                context["snippets"] = embeds.snippets(tenant, event_types)
+            return context
+
+
 def colour_field(label, default):
     return models.CharField(label, max_length=7, default=default, validators=[hex_colour])
 
@@ -199,6 +221,12 @@ class BrandingSettings(BaseSiteSetting):
         help_text=_("Where the header button goes, e.g. #classes or /contact/"),
     )
 
+    embed_allowed_origins = models.TextField(
+        _("sites allowed to embed"), blank=True, validators=[embeds.validate_origins],
+        help_text=_("One per line, scheme and host only, e.g. https://lms.example.com. Only these sites may show "
+                    "your workshop list or booking widget in a frame; leave empty to allow none."),
+    )
+
     # create_tenant gives each tenant's admin group this model permission; the
     # permission policy below limits it to the sites of the admin's own tenants.
     tenant_admin_permissions = ("change",)
@@ -218,6 +246,10 @@ class BrandingSettings(BaseSiteSetting):
             FieldPanel("facebook_url"), FieldPanel("instagram_url"), FieldPanel("youtube_url"),
             FieldPanel("tiktok_url"), FieldPanel("zalo_url"), FieldPanel("linkedin_url"), FieldPanel("x_url"),
         ], heading=_("Social links")),
+        MultiFieldPanel([
+            FieldPanel("embed_allowed_origins"),
+            EmbedSnippetPanel(),
+        ], heading=_("Embed on another website")),
     ]
 
     class Meta:

@@ -1,8 +1,14 @@
 from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from wagtail import views as wagtail_views
 
-from . import seo
+from . import cache as page_cache
+from . import jsonld, seo
+from .embeds import embed_view
+from .widget import load_widget, visitor_zone
+from .workshops import load_workshops
 
 
 @require_GET
@@ -12,3 +18,86 @@ def robots_txt(request):
     if tenant is None:
         raise Http404
     return HttpResponse(seo.robots_txt(tenant), content_type="text/plain; charset=utf-8")
+
+
+def serve_page(request, path):
+    """Wagtail's page view behind the page cache (landing/cache.py): an anonymous
+    visitor's page comes from the cache when it is there, else Wagtail renders it
+    and it is kept for the next visitor."""
+    key = page_cache.key_for(request)
+    if key is not None:
+        cached = page_cache.serve_cached(request, key)
+        if cached is not None:
+            return cached
+    response = wagtail_views.serve(request, path)
+    if key is None or not isinstance(response, TemplateResponse):
+        return response
+    page = (response.context_data or {}).get("page")
+    from .models import SitePageMixin
+
+    if not isinstance(page, SitePageMixin) or page.get_view_restrictions().exists():
+        return response
+    response.render()
+    return page_cache.store(request, key, response)
+
+
+def _tenant(request):
+    tenant = getattr(request, "tenant", None)
+    if tenant is None:
+        raise Http404
+    return tenant
+
+
+def _embed(request, template, context):
+    """Render an embed page through the page cache (same rules as landing pages)."""
+    key = page_cache.key_for(request)
+    if key is not None:
+        cached = page_cache.serve_cached(request, key)
+        if cached is not None:
+            return cached
+    from .models import BrandingSettings
+    from .designs import DESIGNS
+
+    tenant = _tenant(request)
+    try:
+        branding = BrandingSettings.for_request(request)
+    except BrandingSettings.DoesNotExist:
+        branding = None
+    design = DESIGNS.get(tenant.template) or DESIGNS["education"]
+    response = TemplateResponse(request, template, {
+        **context, "tenant": tenant, "branding": branding, "design": design, "embed": True,
+    })
+    response.render()
+    if key is not None:
+        page_cache.store(request, key, response)
+    return response
+
+
+@require_GET
+@embed_view
+def embed_workshops(request):
+    """The tenant's workshop list, for an iframe on another site (`?teacher=`, `?kind=`)."""
+    tenant = _tenant(request)
+    teacher = request.GET.get("teacher", "")
+    listing = load_workshops(tenant, teacher_id=int(teacher) if teacher.isdigit() else None,
+                             kind=request.GET.get("kind") or None, limit=50)
+    jsonld.note_workshops(request, listing)
+    value = {"heading": "", "intro": "", "kinds": [], "show_filters": True, "limit": 50}
+    return _embed(request, "landing/embed_workshops.html", {"listing": listing, "value": value})
+
+
+@require_GET
+@embed_view
+def embed_event_type(request, slug):
+    """One event type's booking widget, for an iframe on another site."""
+    from booking.views import zone_options
+
+    tenant = _tenant(request)
+    widget = load_widget(tenant, slug, zone_name=visitor_zone(request), days=7)
+    if widget is None:
+        raise Http404
+    jsonld.note_widget(request, widget)
+    value = {"heading": "", "intro": "", "event_type": slug, "days": 7}
+    return _embed(request, "landing/embed_event_type.html", {
+        "widget": widget, "value": value, "widget_id": "booking-widget-1", "zone_options": zone_options(widget.zone),
+    })

@@ -1,10 +1,15 @@
 """What the workshop list block shows: a tenant's published classes and
 workshops with their next sessions, read in a fixed number of queries
 (event types 1, their next sessions with teachers 1, the teacher filter 1)
-whatever the number of event types or sessions."""
+whatever the number of event types or sessions.
+
+Visitors filter by teacher (`?teacher=<id>`) and, when the block shows both
+kinds, by kind (`?kind=workshop|live_class`). Event types carry no language or
+level, so there is no filter for those."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.urls import NoReverseMatch, reverse
@@ -18,6 +23,22 @@ class WorkshopListing:
     event_types: list
     teachers: list
     selected_teacher: int | None
+    kinds: list
+    selected_kind: str | None = None
+
+    @property
+    def kind_choices(self):
+        """[(value, label)] of the kinds a visitor can choose between (none when only one is shown)."""
+        from booking.models import EventType
+
+        if len(self.kinds) < 2:
+            return []
+        labels = dict(EventType.Kind.choices)
+        return [(kind, labels[kind]) for kind in self.kinds]
+
+    @property
+    def sessions(self):
+        return [session for event_type in self.event_types for session in event_type.next_sessions]
 
 
 def session_kinds():
@@ -26,16 +47,21 @@ def session_kinds():
     return [EventType.Kind.LIVE_CLASS, EventType.Kind.WORKSHOP]
 
 
-def load_workshops(tenant, *, kinds=None, teacher_id=None, limit=12, now=None):
+def load_workshops(tenant, *, kinds=None, teacher_id=None, kind=None, limit=12, now=None):
     from booking.models import EventType, Session
 
     now = now or timezone.now()
-    kinds = [kind for kind in (kinds or session_kinds()) if kind in session_kinds()]
+    kinds = [k for k in session_kinds() if k in (kinds or session_kinds())]
+    offered_kinds = list(kinds)
+    selected_kind = kind if kind in kinds and len(kinds) > 1 else None
+    if selected_kind:
+        kinds = [selected_kind]
     upcoming = Session.objects.for_tenant(tenant).filter(
         status=Session.Status.SCHEDULED, start__gt=now, event_type__is_published=True, event_type__kind__in=kinds,
     )
     teachers = list(
         get_user_model().objects.filter(pk__in=upcoming.values("teacher_id")).order_by("first_name", "email")
+        .only("pk", "first_name", "last_name", "email")
     )
     if teacher_id not in {teacher.pk for teacher in teachers}:
         teacher_id = None
@@ -58,13 +84,15 @@ def load_workshops(tenant, *, kinds=None, teacher_id=None, limit=12, now=None):
         for session in event_type.next_sessions:
             session.book_url = booking_url("booking:book_session", session)
             session.waitlist_url = booking_url("booking:join_waitlist", session)
-    return WorkshopListing(event_types=event_types, teachers=teachers, selected_teacher=teacher_id)
+    return WorkshopListing(event_types=event_types, teachers=teachers, selected_teacher=teacher_id,
+                           kinds=offered_kinds, selected_kind=selected_kind)
 
 
 def booking_url(name, session):
-    """The booking lifecycle's URL for a session, once it exists (the booking
-    app names them `booking:book_session` and `booking:join_waitlist`)."""
+    """The booking lifecycle's URL for a session (`booking:book_session`,
+    `booking:join_waitlist`); None where the booking URLs are not served
+    (e.g. the platform host's URLconf)."""
     try:
-        return reverse(name, kwargs={"session_id": session.pk})
+        return reverse(name, kwargs={"session_id": session.pk}, urlconf=settings.TENANT_URLCONF)
     except NoReverseMatch:
         return None

@@ -43,3 +43,11 @@ def cta_text(context, text=""):
 def initials(name):
     parts = [part for part in str(name).split() if part]
     return "".join(part[0] for part in parts[:2]).upper()
+
+
+@register.simple_tag(takes_context=True)
+def sessions_jsonld(context):
+    """schema.org JSON-LD for the classes and sessions the page's blocks showed."""
+    from landing import jsonld
+
+    return jsonld.script(context.get("request"))

@@ -10,7 +10,7 @@ from wagtail.images import get_image_model
 from landing.models import LANDING_TEMPLATES
 
 ALL_BLOCK_TYPES = [
-    "hero", "text", "workshop_list", "teacher_profiles", "pricing_table", "testimonials", "faq", "gallery", "contact",
+    "hero", "text", "workshop_list", "booking_widget", "teacher_profiles", "pricing_table", "testimonials", "faq", "gallery", "contact",
     "social_links", "call_to_action",
 ]
 
@@ -18,6 +18,16 @@ ALL_BLOCK_TYPES = [
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Tenants of different tests can share an id; start every test with no cached page."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def make_image(title="Photo", *, colour=(37, 99, 235), size=(1200, 900), collection=None):
@@ -29,7 +39,7 @@ def make_image(title="Photo", *, colour=(37, 99, 235), size=(1200, 900), collect
     return get_image_model().objects.create(**fields)
 
 
-def full_body(image=None, *, teachers=2, gallery=3, testimonials=2):
+def full_body(image=None, *, teachers=2, gallery=3, testimonials=2, widget_event_type="workshop-000"):
     """Raw StreamField data with every block of the shared set and `n` of each repeated item."""
     image_id = image.pk if image else None
     blocks = [
@@ -40,6 +50,8 @@ def full_body(image=None, *, teachers=2, gallery=3, testimonials=2):
         ("text", "<h2>About the school</h2><p>We teach <b>English</b> and Vietnamese.</p>"),
         ("workshop_list", {"heading": "Upcoming classes", "intro": "Pick a date.", "kinds": [],
                            "show_filters": True, "limit": 100}),
+        ("booking_widget", {"heading": "Book a first lesson", "intro": "Choose a time that suits you.",
+                            "event_type": widget_event_type, "days": 7}),
         ("teacher_profiles", {"heading": "Our teachers", "intro": "Certified and patient.", "teachers": [
             {"photo": image_id, "name": f"Teacher {n}", "headline": "IELTS specialist",
              "bio": "<p>Ten years of teaching.</p>", "languages": ["English", "Vietnamese"]}

@@ -94,6 +94,7 @@ PREVIEW_TEXT = {
     "pricing_table": "Simple pricing", "testimonials": "Minh Tran", "faq": "Can I cancel?",
     "gallery": "Life at our school", "contact": "Visit us", "social_links": "Follow us",
     "call_to_action": "Your first lesson is on us.",
+    "booking_widget": "Book a lesson",
 }
 
 

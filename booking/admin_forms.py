@@ -9,6 +9,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from site_platform.admin_scoping import TenantScopedAdminForm, admin_tenants, scope_queryset
 from site_platform.models import Tenant
 
+from . import publish_checks
 from .errors import BookingError
 from .models import EventType, Session, SessionSeries
 from .models.common import timezone_choices
@@ -81,6 +82,11 @@ class EventTypeForm(TeacherFieldsMixin, TenantScopedAdminForm):
     def clean(self):
         cleaned = super().clean()
         self.check_teachers()
+        tenant = self.row_tenant() if (self.instance.tenant_id or cleaned.get("tenant")) else None
+        for problem in publish_checks.publish_problems(tenant=tenant, event_type=self.instance,
+                                                       is_published=cleaned.get("is_published"),
+                                                       price=cleaned.get("price")):
+            self.add_error("is_published", problem)
         return cleaned
 
 

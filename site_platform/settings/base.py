@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "booking",
     "landing",
     "integrations",
+    "integrations.payments",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -151,6 +153,11 @@ CELERY_BEAT_SCHEDULE = {
     "booking-check-seat-drift": {"task": "booking.tasks.check_seat_drift", "schedule": 3600.0},
     "immersio-enqueue-due-syncs": {"task": "integrations.immersio.tasks.enqueue_due_syncs", "schedule": 60.0},
     "immersio-sweep-push-outbox": {"task": "integrations.immersio.tasks.sweep_push_outbox", "schedule": 60.0},
+    "payments-reconcile-nightly": {"task": "integrations.payments.tasks.reconcile_payments",
+                                   "schedule": crontab(hour=3, minute=15)},
+    "payments-close-stale-checkouts": {"task": "integrations.payments.tasks.close_stale_checkouts",
+                                       "schedule": 300.0},
+    "payments-retry-refunds": {"task": "integrations.payments.tasks.retry_failed_refunds", "schedule": 600.0},
 }
 
 AUTH_USER_MODEL = "site_platform.User"
@@ -262,6 +269,18 @@ RATE_LIMITS = [
     ("api", "/api/", os.environ.get("API_RATE_LIMIT", "120/m")),
 ]
 RATE_LIMIT_TRUST_FORWARDED_FOR = env_bool("RATE_LIMIT_TRUST_FORWARDED_FOR", False)
+# Stripe (integrations.payments): the platform's secret key makes direct charges on
+# connected accounts; STRIPE_CLIENT_ID enables "Connect with Stripe" (OAuth).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_CLIENT_ID = os.environ.get("STRIPE_CLIENT_ID", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_CONNECT_BASE = os.environ.get("STRIPE_CONNECT_BASE", "https://connect.stripe.com")
+STRIPE_ALLOW_ACCOUNT_KEYS = env_bool("STRIPE_ALLOW_ACCOUNT_KEYS", False)
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+STRIPE_MAX_RETRIES = int(os.environ.get("STRIPE_MAX_RETRIES", "2"))
+STRIPE_RETRY_BASE_DELAY = float(os.environ.get("STRIPE_RETRY_BASE_DELAY", "0.5"))
+
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json" in production
 LOGGING = {

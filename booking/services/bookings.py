@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone as dj_timezone
 
 from site_platform import audit
+from site_platform import usage as plan_usage
 
 from .. import signals
 from ..errors import BookingError
@@ -208,6 +209,8 @@ def create_booking(*, event_type, session=None, start=None, teacher=None, attend
                 booking, duplicate = _create_for_session(event_type, session, attendee, seats, answers, source, now)
             if duplicate:
                 return booking
+            if not plan_usage.count_booking(tenant, now=now):
+                raise BookingError("monthly_limit", school=tenant.name)
             audit.record("booking.created", tenant=tenant, actor=actor or attendee, target=f"booking:{booking.uid}",
                          event_type=event_type.pk, session=booking.session_id, seats=booking.seats,
                          status=booking.status, source=booking.source, attendee=booking.attendee_email)
@@ -251,7 +254,7 @@ def _new_booking(event_type, attendee, *, seats, answers, source, now, **fields)
 
 def _create_for_session(event_type, session, attendee, seats, answers, source, now, *, seats_held=False):
     session = _open_session(event_type, session, now)
-    duplicate = _recent_duplicate(attendee, event_type, session=session)
+    duplicate = None if seats_held else _recent_duplicate(attendee, event_type, session=session)
     if duplicate is not None:
         return duplicate, True
     sessions = _series_sessions(event_type, session, now)

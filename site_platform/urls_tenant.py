@@ -13,6 +13,7 @@ urlpatterns = common_patterns + [
     path("calendar/", include("booking.feed_urls", namespace="booking_feed")),
     path("", include("booking.urls")),
     path("", include("integrations.immersio.urls")),
+    path("", include("integrations.payments.urls")),
     path("", include("landing.urls")),
     path("", include(wagtail_urls)),
 ]

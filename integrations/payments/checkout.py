@@ -147,9 +147,11 @@ def start_checkout(payment, *, base_url, now=None):
     if booking.status != Booking.Status.PENDING_PAYMENT or (booking.hold_expires_at and booking.hold_expires_at <= now):
         raise PaymentError("hold_expired")
     gateway = _gateway(payment)
-    if payment.status == Payment.Status.OPEN and payment.checkout_session_id:
+    if payment.status in (Payment.Status.OPEN, Payment.Status.FAILED) and payment.checkout_session_id:
+        # A declined card leaves its Checkout Session open: the student tries again there.
         session = _call(gateway.retrieve_checkout_session, payment.checkout_session_id)
         if session["status"] == "open":
+            Payment.objects.filter(pk=payment.pk, status=Payment.Status.FAILED).update(status=Payment.Status.OPEN)
             return session["url"]
         sync_checkout_session(payment, session)
         payment.refresh_from_db()
@@ -157,8 +159,10 @@ def start_checkout(payment, *, base_url, now=None):
             raise PaymentError("already_paid")
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if locked.status == Payment.Status.OPEN and locked.checkout_session_id != payment.checkout_session_id:
+        if locked.checkout_session_id != payment.checkout_session_id and locked.status == Payment.Status.OPEN:
             return locked.checkout_url  # another request opened one meanwhile
+        if locked.is_paid:
+            raise PaymentError("already_paid")
         locked.attempt += 1
         locked.save(update_fields=["attempt", "updated_at"])
     payment.refresh_from_db()

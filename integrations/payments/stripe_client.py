@@ -111,7 +111,8 @@ class StripeGateway:
         merged = {**self._options(idempotency_key), **(options or {})}
         for attempt in range(1, attempts + 1):
             try:
-                return method(params or {}, merged) if merged else method(params or {})
+                result = method(params or {}, merged) if merged else method(params or {})
+                return result.to_dict() if hasattr(result, "to_dict") else result
             except stripe.RateLimitError as error:
                 problem, wait = StripeUnavailable(str(error.user_message or error), code="rate_limit",
                                                   status=429), _retry_after(error)

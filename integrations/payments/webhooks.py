@@ -50,7 +50,7 @@ def stripe_webhook(request, account_id=None):
     if not secret:
         return HttpResponseBadRequest("webhook not configured")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, secret)
+        event = stripe.Webhook.construct_event(payload, signature, secret).to_dict()
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("bad signature")
     account = event.get("account") or (keys_account.account_id if keys_account else "")
@@ -110,9 +110,8 @@ def handle_event(event, connection):
             checkout.record_failure(payment, intent)
         return f"intent {intent['status']}"
     if kind == "charge.refunded":
-        intent_id = obj.get("payment_intent")
-        intent = gateway.retrieve_payment_intent(intent_id)
-        payment = Payment.objects.filter(tenant_id=tenant_id, payment_intent_id=intent["id"]).first()
+        intent = gateway.retrieve_payment_intent(obj.get("payment_intent"))
+        payment = _settled_payment(tenant_id, intent)
         if payment is None:
             return "no payment"
         charge = intent.get("latest_charge") or {}
@@ -125,9 +124,7 @@ def handle_event(event, connection):
         return "refund recorded"
     if kind == "charge.dispute.created":
         dispute = gateway.retrieve_dispute(obj["id"])
-        intent_id = dispute.get("payment_intent")
-        payment = Payment.objects.filter(tenant_id=tenant_id, payment_intent_id=intent_id).select_related(
-            "booking", "tenant").first()
+        payment = _settled_payment(tenant_id, gateway.retrieve_payment_intent(dispute.get("payment_intent")))
         if payment is None:
             return "no payment"
         if Payment.objects.filter(pk=payment.pk, disputed=False).update(disputed=True):
@@ -136,6 +133,21 @@ def handle_event(event, connection):
             receipts.tell_admins_of_dispute(payment, dispute)
         return "dispute flagged"
     return "ignored"
+
+
+def _settled_payment(tenant_id, intent):
+    """The payment a (succeeded) PaymentIntent paid. Events about a charge may come
+    before the ones about its payment: the payment is recorded first."""
+    payment = Payment.objects.filter(tenant_id=tenant_id, payment_intent_id=intent["id"]).select_related(
+        "booking", "tenant").first()
+    if payment is not None:
+        return payment
+    payment = checkout.payment_for_object(tenant_id, intent)
+    if payment is None or intent.get("status") != "succeeded":
+        return None
+    checkout.record_payment(payment, intent["id"], amount_minor=intent.get("amount_received"))
+    payment.refresh_from_db()
+    return payment if payment.payment_intent_id == intent["id"] else None
 
 
 def _deauthorized(connection):

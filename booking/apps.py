@@ -9,3 +9,8 @@ class BookingConfig(AppConfig):
 
     def ready(self):
         from .notifications import receivers  # noqa: F401  (connects the email receivers; loads their models)
+        from site_platform import usage
+
+        from . import publish_checks
+
+        publish_checks.register(usage.publish_limit_problems)

@@ -53,6 +53,7 @@ class BookingError(Exception):
         "offer_expired": _("This offer has expired. The seat has passed to the next person in line."),
         "email_invalid": _("“%(value)s” is not a valid email address."),
         "attendance_too_early": _("Attendance can be marked once the session has started."),
+        "monthly_limit": _("Sorry, %(school)s cannot take more bookings this month. Please contact the school."),
     }
 
     def __init__(self, code, **params):

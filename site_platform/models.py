@@ -182,3 +182,48 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.target}"
+
+
+class MonthlyUsage(models.Model):
+    """Bookings a tenant took in one calendar month (UTC), counted in the transaction
+    that creates each booking (`site_platform.usage.count_booking`), so it never drifts."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="monthly_usage")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    bookings = models.PositiveIntegerField(_("bookings"), default=0)
+
+    objects = TenantOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("monthly usage")
+        verbose_name_plural = _("monthly usage")
+        constraints = [models.UniqueConstraint(fields=["tenant", "month"], name="monthly_usage_unique")]
+
+    def __str__(self):
+        return f"{self.tenant} · {self.month:%Y-%m} · {self.bookings}"
+
+
+class UsageNotice(models.Model):
+    """The email telling a tenant's admins that a monthly limit is 80% or 100% used:
+    one row per tenant, month and threshold, so each is sent once."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="usage_notices")
+    month = models.DateField(_("month"))
+    threshold = models.PositiveSmallIntegerField(_("threshold %"))
+    limit = models.PositiveIntegerField(_("limit"))
+    created_at = models.DateTimeField(_("reached"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+
+    objects = TenantOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("usage notice")
+        verbose_name_plural = _("usage notices")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "month", "threshold"], name="usage_notice_once_per_threshold"),
+        ]
+
+    def __str__(self):
+        return f"{self.tenant} · {self.month:%Y-%m} · {self.threshold}%"

@@ -1,16 +1,37 @@
-from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+import json
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
 from wagtail import hooks
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
-from .admin_scoping import TenantScopedModelViewSet
+from . import stats, usage
+from .admin_scoping import ScopedListingMixin, TenantScopedModelViewSet, admin_tenants
 from .errors import PlatformError
 from .forms import TenantCreateForm, TenantEditForm
-from .models import AuditEntry, Membership, Plan, Tenant
+from .models import AuditEntry, Membership, MonthlyUsage, Plan, Tenant
+from .services import lifecycle
 from .services.tenants import create_tenant, update_tenant
 
 ERROR_FIELDS = {
@@ -20,6 +41,31 @@ ERROR_FIELDS = {
 }
 
 
+class SuperuserOnlyPolicy(ModelPermissionPolicy):
+    """Platform-wide models (tenants, plans): super admins only, whatever groups say."""
+
+    def user_has_permission(self, user, action):
+        return bool(user.is_active and user.is_superuser)
+
+    def user_has_any_permission(self, user, actions):
+        return bool(user.is_active and user.is_superuser)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.user_has_permission(user, "view")
+
+
+register_permission_policy(Tenant, SuperuserOnlyPolicy(Tenant))
+register_permission_policy(Plan, SuperuserOnlyPolicy(Plan))
+
+
+def require_superuser(user):
+    if not (user.is_active and user.is_superuser):
+        raise PermissionDenied
+
+
 class RefusalMixin:
     def refuse(self, form, error):
         """Show a service's refusal on the form, as Wagtail shows its own validation errors."""
@@ -27,6 +73,64 @@ class RefusalMixin:
         self.produced_error_code = "validation_error"
         self.produced_error_message = self.get_error_message()
         return self.form_invalid(form)
+
+
+# Super admin: tenants --------------------------------------------------------------------------
+
+class TenantFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=Tenant.Status.choices)
+    plan = django_filters.ModelChoiceFilter(label=gettext_lazy("Plan"), queryset=Plan.objects.all())
+    created_at = django_filters.DateFromToRangeFilter(label=gettext_lazy("Created"), widget=DateRangePickerWidget)
+
+    class Meta:
+        model = Tenant
+        fields = ["status", "plan", "created_at"]
+
+
+class UsageColumn(Column):
+    def get_value(self, instance):
+        used = getattr(instance, "bookings_this_month", None) or 0
+        limit = instance.plan.max_bookings_per_month if instance.plan_id else None
+        return f"{used} / {limit}" if limit is not None else f"{used} / ∞"
+
+
+class RevenueColumn(Column):
+    def get_value(self, instance):
+        start, end = stats.period_bounds("month")
+        return stats.format_money(stats.revenue([instance.pk], start, end).get(instance.pk, []))
+
+
+def _last_sync_subquery():
+    try:
+        SyncRun = apps.get_model("integrations", "SyncRun")
+    except LookupError:
+        return None
+    return Subquery(SyncRun.objects.filter(tenant=OuterRef("pk")).order_by("-started_at").values("started_at")[:1])
+
+
+class TenantIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        require_superuser(self.request.user)
+        queryset = super().get_base_queryset().select_related("plan").annotate(
+            bookings_this_month=Subquery(MonthlyUsage.objects.filter(
+                tenant=OuterRef("pk"), month=usage.month_of()).values("bookings")[:1]))
+        last_sync = _last_sync_subquery()
+        if last_sync is not None:
+            queryset = queryset.annotate(last_sync=last_sync)
+        return queryset
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        for priority, action in enumerate(lifecycle.available_actions(instance), start=40):
+            buttons.append(MenuItem(
+                lifecycle.ACTIONS[action][2], url=reverse(self.viewset_url_name("status"), args=[instance.pk, action]),
+                icon_name="resubmit" if action != "cancel" else "cross", priority=priority))
+        buttons.append(MenuItem(_("Change plan"), url=reverse(self.viewset_url_name("plan"), args=[instance.pk]),
+                                icon_name="tag", priority=50))
+        return buttons
+
+    def viewset_url_name(self, name):
+        return self.index_url_name.rsplit(":", 1)[0] + ":" + name
 
 
 class TenantCreateView(RefusalMixin, generic.CreateView):
@@ -58,28 +162,110 @@ class TenantEditView(RefusalMixin, generic.EditView):
         return self.save_action()
 
 
+class ConfirmedActionView(View):
+    """GET shows the question, POST (with the CSRF token) does it. Super admins only."""
+
+    template_name = "site_platform/admin/confirm_action.html"
+    viewset = None
+
+    def dispatch(self, request, *args, **kwargs):
+        require_superuser(request.user)
+        self.tenant = get_object_or_404(Tenant.objects.select_related("plan"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, context):
+        context.setdefault("header_icon", "site")
+        context.setdefault("back_url", reverse(self.viewset.get_url_name("index")))
+        return TemplateResponse(self.request, self.template_name, context)
+
+    def done(self):
+        return redirect(self.viewset.get_url_name("index"))
+
+
+class TenantStatusView(ConfirmedActionView):
+    def get(self, request, pk, action):
+        if action not in lifecycle.ACTIONS:
+            raise PermissionDenied
+        _sources, _target, label, question, _done = lifecycle.ACTIONS[action]
+        return self.render({
+            "page_title": f"{label}: {self.tenant.name}", "intro": question % {"tenant": self.tenant.name},
+            "submit": label, "allowed": action in lifecycle.available_actions(self.tenant),
+            "refusal": _("%(tenant)s is %(status)s; this action does not apply.") % {
+                "tenant": self.tenant.name, "status": self.tenant.get_status_display()},
+        })
+
+    def post(self, request, pk, action):
+        if action not in lifecycle.ACTIONS:
+            raise PermissionDenied
+        if lifecycle.apply_action(self.tenant, action, actor=request.user):
+            messages.success(request, lifecycle.ACTIONS[action][4] % {"tenant": self.tenant.name})
+        else:
+            messages.warning(request, _("%(tenant)s is %(status)s; nothing was changed.") % {
+                "tenant": self.tenant.name, "status": self.tenant.get_status_display()})
+        return self.done()
+
+
+class ChangePlanForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=Plan.objects.all(), label=gettext_lazy("New plan"))
+
+
+class TenantPlanView(ConfirmedActionView):
+    def context(self, form):
+        return {"page_title": _("Change plan: %(tenant)s") % {"tenant": self.tenant.name}, "form": form,
+                "intro": _("%(tenant)s is on the %(plan)s plan. Limits of the new plan apply to the next teacher, "
+                           "event type or booking; nothing already made is undone.") % {
+                    "tenant": self.tenant.name, "plan": self.tenant.plan or _("(none)")},
+                "submit": _("Change plan"), "allowed": True}
+
+    def get(self, request, pk):
+        return self.render(self.context(ChangePlanForm(initial={"plan": self.tenant.plan_id})))
+
+    def post(self, request, pk):
+        form = ChangePlanForm(request.POST)
+        if not form.is_valid():
+            return self.render(self.context(form))
+        if lifecycle.change_plan(self.tenant, form.cleaned_data["plan"], actor=request.user):
+            messages.success(request, _("%(tenant)s is now on the %(plan)s plan.") % {
+                "tenant": self.tenant.name, "plan": form.cleaned_data["plan"]})
+        return self.done()
+
+
 class TenantViewSet(ModelViewSet):
     model = Tenant
     icon = "site"
-    menu_label = _("Tenants")
+    menu_label = gettext_lazy("Tenants")
     add_to_admin_menu = True
     menu_order = 900
+    index_view_class = TenantIndexView
     add_view_class = TenantCreateView
     edit_view_class = TenantEditView
-    list_display = ["name", "subdomain", "status", "plan", DateColumn("created_at", label=_("Created"))]
-    list_filter = ["status", "plan"]
+    list_display = [
+        "name", "subdomain", "status", "plan",
+        UsageColumn("bookings_this_month", label=gettext_lazy("Bookings this month")),
+        RevenueColumn("revenue", label=gettext_lazy("Revenue this month")),
+        DateColumn("last_sync", label=gettext_lazy("Last Immersio sync")),
+        DateColumn("created_at", label=gettext_lazy("Created")),
+    ]
+    filterset_class = TenantFilterSet
     search_fields = ["name", "subdomain", "custom_domain"]
     inspect_view_enabled = True
     copy_view_enabled = False
+    delete_view_enabled = False
 
     def get_form_class(self, for_update=False):
         return TenantEditForm if for_update else TenantCreateForm
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("<int:pk>/status/<slug:action>/", TenantStatusView.as_view(viewset=self), name="status"),
+            path("<int:pk>/plan/", TenantPlanView.as_view(viewset=self), name="plan"),
+        ]
 
 
 class PlanViewSet(ModelViewSet):
     model = Plan
     icon = "tag"
-    menu_label = _("Plans")
+    menu_label = gettext_lazy("Plans")
     add_to_admin_menu = True
     menu_order = 901
     list_display = ["name", "code", "max_teachers", "max_bookings_per_month", "max_published_event_types",
@@ -89,11 +275,13 @@ class PlanViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+# Tenant admin: team and audit log -------------------------------------------------------------
+
 class MembershipViewSet(TenantScopedModelViewSet):
     name = "team"
     model = Membership
     icon = "group"
-    menu_label = _("Team")
+    menu_label = gettext_lazy("Team")
     list_display = ["user", "role", "is_active", "timezone", "tenant"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
@@ -103,23 +291,68 @@ class MembershipViewSet(TenantScopedModelViewSet):
     inspect_view_enabled = True
 
 
+class AuditEntryFilterSet(WagtailFilterSet):
+    actor = django_filters.ModelChoiceFilter(label=gettext_lazy("Actor"), queryset=None)
+    action = django_filters.ChoiceFilter(label=gettext_lazy("Action"), choices=[])
+    created_at = django_filters.DateFromToRangeFilter(label=gettext_lazy("Date"), widget=DateRangePickerWidget)
+    tenant = django_filters.ModelChoiceFilter(label=gettext_lazy("Tenant"), queryset=Tenant.objects.all())
+
+    class Meta:
+        model = AuditEntry
+        fields = ["actor", "action", "created_at", "tenant"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        tenants = admin_tenants(user) if user is not None else Tenant.objects.none()
+        entries = AuditEntry.objects.all() if tenants is None else AuditEntry.objects.filter(tenant__in=tenants)
+        from django.contrib.auth import get_user_model
+
+        self.filters["actor"].queryset = get_user_model().objects.filter(
+            pk__in=entries.exclude(actor=None).values("actor")).order_by("email")
+        self.filters["action"].extra["choices"] = [
+            (a, a) for a in entries.order_by("action").values_list("action", flat=True).distinct()]
+        if tenants is None:
+            self.filters["tenant"].queryset = Tenant.objects.all()
+        else:
+            self.filters["tenant"].queryset = tenants
+
+
+class AuditEntryIndexView(ScopedListingMixin, generic.IndexView):
+    custom_field_preprocess = {
+        "data": {"csv": lambda value: json.dumps(value, sort_keys=True, default=str),
+                 "xlsx": lambda value: json.dumps(value, sort_keys=True, default=str)},
+    }
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("actor", "tenant")
+
+
 class AuditEntryViewSet(TenantScopedModelViewSet):
     name = "audit-log"
     model = AuditEntry
     icon = "history"
-    menu_label = _("Audit log")
-    list_display = [DateColumn("created_at", label=_("Time")), "action", "target", "actor", "tenant"]
-    list_filter = ["action"]
+    menu_label = gettext_lazy("Audit log")
+    index_view_class = AuditEntryIndexView
+    list_display = [DateColumn("created_at", label=gettext_lazy("Time")), "action", "target", "actor", "tenant"]
+    filterset_class = AuditEntryFilterSet
     search_fields = ["action", "target"]
+    list_export = ["created_at", "tenant", "actor", "action", "target", "data"]
+    export_headings = {"created_at": gettext_lazy("Time (UTC)"), "tenant": gettext_lazy("Tenant"),
+                       "actor": gettext_lazy("Actor"), "action": gettext_lazy("Action"),
+                       "target": gettext_lazy("Target"), "data": gettext_lazy("Details")}
+    export_filename = "audit-log"
     form_fields = []
     add_view_enabled = False
+    edit_view_enabled = False
+    delete_view_enabled = False
     copy_view_enabled = False
     inspect_view_enabled = True
     inspect_view_fields = ["created_at", "tenant", "actor", "action", "target", "data"]
 
 
 class TenantAdminGroup(ViewSetGroup):
-    menu_label = _("School")
+    menu_label = gettext_lazy("School")
     menu_icon = "home"
     menu_order = 200
     items = (MembershipViewSet, AuditEntryViewSet)
@@ -136,3 +369,86 @@ def register_scoped_page_explorer():
     from .admin_pages import TenantPageViewSet
 
     return TenantPageViewSet()
+
+
+# Dashboard -------------------------------------------------------------------------------------
+
+def _model(label):
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+class TenantDashboardPanel(Component):
+    """One tenant at a glance: usage against the plan, this week and month, upcoming
+    sessions with seats taken and waitlists, what needs attention, the last sync."""
+
+    template_name = "site_platform/admin/dashboard_panel.html"
+    order = 50
+
+    def __init__(self, tenant):
+        self.tenant = tenant
+        self.name = f"tenant-dashboard-{tenant.pk}"
+
+    def get_context_data(self, parent_context):
+        tenant, now = self.tenant, timezone.now()
+        Session = apps.get_model("booking", "Session")
+        Booking = apps.get_model("booking", "Booking")
+        upcoming = list(
+            Session.objects.filter(tenant=tenant, status="scheduled", start__gte=now)
+            .select_related("event_type", "teacher")
+            .annotate(waiting=Count("waitlist", filter=Q(waitlist__status__in=("waiting", "offered"))))
+            .order_by("start")[:8])
+        waitlists = list(
+            Session.objects.filter(tenant=tenant, status="scheduled", start__gte=now)
+            .annotate(waiting=Count("waitlist", filter=Q(waitlist__status__in=("waiting", "offered"))))
+            .filter(waiting__gt=0).select_related("event_type").order_by("start")[:8])
+        attention = [{"label": _("Bookings waiting for a refund"),
+                      "count": Booking.objects.filter(tenant=tenant, needs_refund=True).count()}]
+        Payment, Refund = _model("payments.Payment"), _model("payments.Refund")
+        if Payment is not None:
+            attention.append({"label": _("Failed payments in the last 7 days"), "count": Payment.objects.filter(
+                tenant=tenant, status="failed", created_at__gte=now - timedelta(days=7)).count()})
+        if Refund is not None:
+            attention.append({"label": _("Refunds that failed"), "count": Refund.objects.filter(
+                tenant=tenant, status__in=("failed", "gave_up")).count()})
+        SyncRun = _model("integrations.SyncRun")
+        last_sync = SyncRun.objects.filter(tenant=tenant).order_by("-started_at").first() if SyncRun else None
+        week, month = (stats.tenant_stats(tenant, period=p, now=now) for p in ("week", "month"))
+        return {
+            "tenant": tenant, "usage": usage.usage_summary(tenant, now=now),
+            "history": usage.usage_history(tenant),
+            "periods": [(_("This week"), week, stats.format_money(week["revenue"])),
+                        (_("This month"), month, stats.format_money(month["revenue"]))],
+            "upcoming": upcoming, "waitlists": waitlists, "attention": attention, "last_sync": last_sync,
+        }
+
+
+class PlatformOverviewPanel(Component):
+    template_name = "site_platform/admin/platform_panel.html"
+    name = "platform-overview"
+    order = 50
+
+    def get_context_data(self, parent_context):
+        counts = dict(Tenant.objects.values_list("status").annotate(n=Count("pk")).order_by())
+        month = usage.month_of()
+        return {
+            "statuses": [(label, counts.get(value, 0)) for value, label in Tenant.Status.choices],
+            "bookings": sum(MonthlyUsage.objects.filter(month=month).values_list("bookings", flat=True)),
+            "near_limit": [u for u in MonthlyUsage.objects.filter(month=month, tenant__plan__isnull=False)
+                           .select_related("tenant__plan")
+                           if u.tenant.plan.max_bookings_per_month
+                           and u.bookings >= 0.8 * u.tenant.plan.max_bookings_per_month],
+            "tenants_url": reverse("tenants:index"),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_dashboard_panels(request, panels):
+    user = request.user
+    if user.is_superuser:
+        panels.insert(0, PlatformOverviewPanel())
+        return
+    for tenant in Tenant.objects.administered_by(user).select_related("plan").distinct()[:5]:
+        panels.insert(0, TenantDashboardPanel(tenant))

@@ -17,7 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
-from .. import audit
+from .. import audit, usage
 from ..errors import PlatformError
 from ..models import Membership, Plan, Tenant
 
@@ -168,12 +168,15 @@ def tenant_admin_model_permissions():
 
 
 def add_member(tenant, email, role, *, actor=None, timezone="UTC"):
-    """Give an account (created if new) a role in the tenant. Returns (user, created)."""
+    """Give an account (created if new) a role in the tenant. Returns (user, created).
+    Raises PlanLimitError when a new teacher would pass the plan's teacher limit."""
     from allauth.account.models import EmailAddress
 
     User = get_user_model()
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
+    if role == Membership.Role.TEACHER:
+        usage.check_teacher_limit(tenant, user)
     created = user is None
     if created:
         user = User.objects.create_user(email=email)

@@ -1,0 +1,67 @@
+"""A super admin's actions on a tenant: approve, suspend, reactivate, cancel, change plan.
+
+Each runs in one transaction, moves only from the states it may leave (a second
+run changes nothing and returns False), saves the tenant (so the host map is
+refreshed and a suspended site shows its "temporarily unavailable" page at once)
+and records an audit entry with the actor.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from .. import audit
+from ..models import Plan, Tenant
+
+S = Tenant.Status
+
+ACTIONS = {
+    # action: (states it may leave, state it sets, button label, question, done)
+    "approve": ((S.PENDING,), S.ACTIVE, _("Approve"),
+                _("Approve %(tenant)s? Its site goes live and students can book."), _("%(tenant)s approved.")),
+    "suspend": ((S.ACTIVE,), S.SUSPENDED, _("Suspend"),
+                _("Suspend %(tenant)s? Its site shows “temporarily unavailable” and takes no bookings; "
+                  "its data is kept."), _("%(tenant)s suspended.")),
+    "reactivate": ((S.SUSPENDED, S.CANCELLED), S.ACTIVE, _("Reactivate"),
+                   _("Reactivate %(tenant)s? Its site comes back and takes bookings again."),
+                   _("%(tenant)s reactivated.")),
+    "cancel": ((S.PENDING, S.ACTIVE, S.SUSPENDED), S.CANCELLED, _("Cancel"),
+               _("Cancel %(tenant)s? Its site disappears (unknown address) and takes no bookings; its data is "
+                 "kept and it can be reactivated."), _("%(tenant)s cancelled.")),
+}
+AUDIT_ACTIONS = {"approve": "tenant.approved", "suspend": "tenant.suspended", "reactivate": "tenant.reactivated",
+                 "cancel": "tenant.cancelled"}
+
+
+def available_actions(tenant):
+    return [name for name, (sources, *_rest) in ACTIONS.items() if tenant.status in sources]
+
+
+def apply_action(tenant, action, *, actor=None):
+    """Apply a lifecycle action; False when the tenant's status does not allow it (nothing changes)."""
+    sources, target = ACTIONS[action][:2]
+    with transaction.atomic():
+        current = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if current.status not in sources:
+            return False
+        previous = current.status
+        current.status = target
+        current.save(update_fields=["status", "updated_at"])
+        audit.record(AUDIT_ACTIONS[action], tenant=current, actor=actor, target=f"tenant:{current.pk}",
+                     previous=previous, status=target)
+    tenant.status = target
+    return True
+
+
+def change_plan(tenant, plan, *, actor=None):
+    """Move the tenant to another plan; limits apply from the next change they check."""
+    with transaction.atomic():
+        current = Tenant.objects.select_for_update().select_related("plan").get(pk=tenant.pk)
+        if current.plan_id == getattr(plan, "pk", None):
+            return False
+        previous = current.plan.code if current.plan else None
+        current.plan = plan
+        current.save(update_fields=["plan", "updated_at"])
+        audit.record("tenant.plan_changed", tenant=current, actor=actor, target=f"tenant:{current.pk}",
+                     previous=previous, plan=plan.code if isinstance(plan, Plan) else None)
+    tenant.plan = plan
+    return True

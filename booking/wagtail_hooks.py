@@ -259,3 +259,4 @@ def register_scheduling_viewsets():
 @hooks.register("register_admin_viewset")
 def register_booking_viewsets():
     return BookingsGroup()
+from .api import admin as api_admin  # noqa: F401

@@ -1,9 +1,47 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import docs, views, views_student, views_tenant
+from .errors import ApiError, error_body
 
 app_name = "booking_api"
 
+
+def not_found(request, *args, **kwargs):
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body("not_found", ApiError("not_found").message), status=404)
+
+
 urlpatterns = [
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
+    path("docs/", docs.DocsView.as_view(), name="docs"),
+    path("docs/assets/<str:filename>", docs.docs_asset, name="docs_asset"),
+
     path("event-types/<int:event_type_id>/slots", views.EventTypeSlotsView.as_view(), name="event_type_slots"),
+    path("public/workshops", views.PublicWorkshopsView.as_view(), name="public_workshops"),
+    path("public/landing", views.PublicLandingView.as_view(), name="public_landing"),
+
+    path("me/bookings", views_student.MyBookingsView.as_view(), name="my_bookings"),
+    path("me/bookings/<uuid:uid>", views_student.MyBookingDetailView.as_view(), name="my_booking"),
+    path("me/bookings/<uuid:uid>/cancel", views_student.MyBookingCancelView.as_view(), name="my_booking_cancel"),
+    path("me/bookings/<uuid:uid>/reschedule", views_student.MyBookingRescheduleView.as_view(),
+         name="my_booking_reschedule"),
+    path("me/tokens", views_student.MyTokensView.as_view(), name="my_tokens"),
+    path("me/tokens/<int:token_id>", views_student.MyTokenDetailView.as_view(), name="my_token"),
+
+    path("tenant/event-types", views_tenant.TenantEventTypesView.as_view(), name="tenant_event_types"),
+    path("tenant/event-types/<int:event_type_id>", views_tenant.TenantEventTypeDetailView.as_view(),
+         name="tenant_event_type"),
+    path("tenant/event-types/<int:event_type_id>/series", views_tenant.TenantSeriesView.as_view(),
+         name="tenant_series"),
+    path("tenant/event-types/<int:event_type_id>/sessions", views_tenant.TenantSessionCreateView.as_view(),
+         name="tenant_session_create"),
+    path("tenant/event-types/<int:event_type_id>/whitelist", views_tenant.TenantWhitelistView.as_view(),
+         name="tenant_whitelist"),
+    path("tenant/sessions", views_tenant.TenantSessionsView.as_view(), name="tenant_sessions"),
+    path("tenant/bookings", views_tenant.TenantBookingsView.as_view(), name="tenant_bookings"),
+    path("tenant/bookings/export", views_tenant.TenantBookingsExportView.as_view(), name="tenant_bookings_export"),
+    path("tenant/stats", views_tenant.TenantStatsView.as_view(), name="tenant_stats"),
+
+    re_path(r"^.*$", not_found),
 ]

@@ -2,12 +2,14 @@
 (schedules), the concrete occurrences of classes (sessions), and the bookings,
 whitelists and waitlists of students."""
 
+from .api import ApiKey, IdempotencyRecord, PersonalToken
 from .bookings import Booking, BookingSeat, WaitlistEntry, WhitelistEntry
 from .event_types import EventHost, EventType
 from .schedules import AvailabilityRange, Blackout, DateOverride, Schedule
 from .sessions import Session, SessionSeries
 
 __all__ = [
+    "ApiKey", "IdempotencyRecord", "PersonalToken",
     "AvailabilityRange", "Blackout", "Booking", "BookingSeat", "DateOverride", "EventHost", "EventType", "Schedule",
     "Session", "SessionSeries", "WaitlistEntry", "WhitelistEntry",
 ]

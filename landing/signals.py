@@ -50,9 +50,11 @@ def purge_on_page_delete(sender, instance, **kwargs):
 
 
 @receiver(post_save, sender="landing.BrandingSettings")
-def purge_on_branding_change(sender, instance, **kwargs):
+def purge_on_branding_change(sender, instance, created=False, **kwargs):
     from site_platform.models import Tenant
 
+    if created:  # Wagtail makes the row with its defaults the first time a page asks for it: nothing changed
+        return
     page_cache.purge(Tenant.objects.filter(root_page_id=instance.site.root_page_id).values_list("pk", flat=True).first())
 
 

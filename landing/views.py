@@ -35,10 +35,18 @@ def serve_page(request, path):
     page = (response.context_data or {}).get("page")
     from .models import SitePageMixin
 
-    if not isinstance(page, SitePageMixin) or page.get_view_restrictions().exists():
+    if not isinstance(page, SitePageMixin) or has_view_restrictions(page):
         return response
     response.render()
     return page_cache.store(request, key, response)
+
+
+def has_view_restrictions(page):
+    """Whether the page or an ancestor is private (password, login, groups): one query."""
+    from wagtail.models import PageViewRestriction
+
+    paths = [page.path[:end] for end in range(page.steplen, len(page.path) + 1, page.steplen)]
+    return PageViewRestriction.objects.filter(page__path__in=paths).exists()
 
 
 def _tenant(request):

@@ -12,7 +12,7 @@ class PaymentError(Exception):
         "hold_expired": _("Your seat is no longer held: the time to pay has run out. Please book again."),
         "not_payable": _("This booking does not need a payment."),
         "already_paid": _("This booking is already paid."),
-        "coupon_unknown": _("“%(code)s” is not a valid coupon code."),
+        "coupon_unknown": _("“%(coupon)s” is not a valid coupon code."),
         "coupon_not_yet": _("This coupon is not valid yet."),
         "coupon_expired": _("This coupon has expired."),
         "coupon_used_up": _("This coupon has been used up."),

@@ -60,6 +60,10 @@ def group_price_for(event_type, email):
     return min(best_by_group.values(), key=lambda r: (r.price, r.pk))
 
 
+def _percent_text(value):
+    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+
+
 def group_discount_for(event_type, seats):
     return (GroupDiscount.objects.filter(tenant_id=event_type.tenant_id, min_seats__lte=seats)
             .filter(Q(event_type=event_type) | Q(event_type__isnull=True))
@@ -87,7 +91,7 @@ def quote(event_type, *, email, seats, coupon=None):
     if discount is not None:
         off = quantize(total * discount.percent / 100, currency)
         result.add(_("Group discount: %(percent)s%% off from %(seats)s seats")
-                   % {"percent": discount.percent.normalize(), "seats": discount.min_seats}, -off)
+                   % {"percent": _percent_text(discount.percent), "seats": discount.min_seats}, -off)
         total -= off
     if coupon is not None and total > 0:
         if coupon.kind == Coupon.Kind.PERCENT:
@@ -107,7 +111,7 @@ def find_coupon(tenant, code, event_type, *, now=None):
     code = (code or "").strip().upper()
     coupon = Coupon.objects.filter(tenant=tenant, code__iexact=code, is_active=True).first() if code else None
     if coupon is None:
-        raise PaymentError("coupon_unknown", code=code)
+        raise PaymentError("coupon_unknown", coupon=code)
     if coupon.event_type_id and coupon.event_type_id != event_type.pk:
         raise PaymentError("coupon_other_event")
     if coupon.valid_from and now < coupon.valid_from:

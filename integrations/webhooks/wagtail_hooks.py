@@ -17,7 +17,7 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import policy_registry
 
 from site_platform.admin_scoping import ScopedListingMixin, TenantScopedAdminForm, TenantScopedModelViewSet, \
     user_may_manage
@@ -103,7 +103,7 @@ class EndpointIndexView(ScopedListingMixin, generic.IndexView):
 
 
 def _scoped(model, user, pk, action="change"):
-    if not ModelPermissionPolicy(model).user_has_permission(user, action):
+    if not policy_registry.get_by_type(model).user_has_permission(user, action):
         raise PermissionDenied
     obj = get_object_or_404(model, pk=pk)
     if not user_may_manage(user, obj):

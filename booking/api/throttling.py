@@ -77,9 +77,9 @@ class ApiKeyRateThrottle(_WindowThrottle):
 
     def ident(self, request):
         if isinstance(request.auth, ApiKey):
-            return f"lsk:{request.auth.pk}"
+            return f"lsk:{request.auth.prefix}"
         if isinstance(request.auth, PersonalToken):
-            return f"lsp:{request.auth.pk}"
+            return f"lsp:{request.auth.prefix}"
         return None
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from site_platform.models import Membership
 
+from . import payment_flow
 from .errors import BookingError
 from .forms import BookingForm, CancelForm
 from .models import Booking, EventType, Schedule, Session, WaitlistEntry
@@ -170,7 +171,8 @@ def _booking_form(request, event_type, *, session=None, start=None):
         except BookingError as exc:
             error = exc.message
         else:
-            return redirect("booking:booking_detail", uid=booking.uid)
+            return redirect(payment_flow.checkout_redirect(request, booking)
+                            or reverse("booking:booking_detail", kwargs={"uid": booking.uid}))
     end = session.end if session else (start + event_type.duration if start else None)
     return _render(request, "booking/book.html", {
         "event_type": event_type, "session": session, "start": session.start if session else start, "end": end,
@@ -370,7 +372,8 @@ def claim_offer(request, entry_id):
         except BookingError as exc:
             error = exc.message
         else:
-            return redirect("booking:booking_detail", uid=booking.uid)
+            return redirect(payment_flow.checkout_redirect(request, booking)
+                            or reverse("booking:booking_detail", kwargs={"uid": booking.uid}))
     now = dj_timezone.now()
     open_offer = entry.status == WaitlistEntry.Status.OFFERED and entry.offer_expires_at > now
     if entry.status == WaitlistEntry.Status.CLAIMED and entry.booking_id:

@@ -151,3 +151,23 @@ def test_other_tenant_and_strangers_cannot_open_the_payment_page(tenant, other_t
     assert host_client(tenant, user=student2).get(f"/pay/{booking.uid}/").status_code == 404
     assert host_client(tenant).get(f"/pay/{booking.uid}/?token=wrong").status_code == 404
     assert host_client(tenant).get(f"/pay/{booking.uid}/?token={booking.manage_token}").status_code == 200
+
+
+def test_booking_form_sends_a_paid_booking_to_its_payment_page(tenant, paid_class, connected, student, commit):
+    event_type, session = paid_class
+    client = host_client(tenant, user=student)
+    with commit(execute=True):
+        response = client.post(f"/book/session/{session.pk}/", {"seats": "1"})
+    booking = Booking.objects.get(attendee=student)
+    assert response.status_code == 302 and response["Location"] == f"/pay/{booking.uid}/"
+    assert "Pay now" in client.get(response["Location"]).content.decode()
+
+
+def test_booking_form_keeps_free_bookings_on_the_booking_page(tenant, teacher, student, commit):
+    from tests.booking.booking_helpers import make_class
+
+    event_type, sessions = make_class(tenant, teacher, price=Decimal("0"), title="Free class")
+    with commit(execute=True):
+        response = host_client(tenant, user=student).post(f"/book/session/{sessions[0].pk}/", {"seats": "1"})
+    booking = Booking.objects.get(attendee=student)
+    assert response["Location"] == f"/bookings/{booking.uid}/"

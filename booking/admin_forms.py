@@ -21,6 +21,9 @@ WEEKDAY_CHOICES = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3,
 
 def teacher_choices_for(user):
     tenants = admin_tenants(user) if user is not None else Tenant.objects.none()
+    if tenants is not None and not tenants.exists() and user is not None:
+        # A teacher who administers nothing chooses only themself.
+        return teachers_of_any(Tenant.objects.filter(memberships__user=user)).filter(pk=user.pk)
     return teachers_of_any(Tenant.objects.all() if tenants is None else tenants)
 
 

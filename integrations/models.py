@@ -40,6 +40,9 @@ class CalendarFeed(models.Model):
 
     objects = TenantOwnedQuerySet.as_manager()
     tenant_admin_permissions = ("view", "add", "change", "delete")
+    # Teachers add their own calendars and see their refresh errors.
+    teacher_field = "teacher"
+    tenant_teacher_permissions = ("view", "add", "change", "delete")
 
     class Meta:
         ordering = ["teacher__email", "name", "pk"]

@@ -5,14 +5,25 @@ edits and deletes only rows of the tenants they administer; any other id
 answers 404. Forms offer only those tenants, and only those tenants' rows in
 foreign-key choices. Super admins see everything.
 
+A model that names a `teacher_field` (a teacher's schedule, their calendar
+feeds) is also open to the teachers of a tenant, for their own rows only, with
+the actions listed in `tenant_teacher_permissions`.
+
+Rights come from memberships, through `TenantPermissionPolicy`, registered for
+every model that declares `tenant_admin_permissions` or
+`tenant_teacher_permissions`.
+
 Use `TenantScopedModelViewSet` (or `TenantScopedSnippetViewSet`) instead of
 Wagtail's own, and `TenantScopedAdminForm` as the base of a custom form.
 """
 
 from django import forms
+from django.db.models import Q
 from django.forms.models import modelform_factory
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import (
     DeleteView as SnippetDeleteView,
@@ -27,7 +38,22 @@ from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import Tenant
+from .models import Membership, Tenant
+
+
+def tenant_roles(user):
+    """{tenant id: role} of the user's active memberships, read once per user object."""
+    if not user.is_authenticated:
+        return {}
+    roles = getattr(user, "_tenant_roles", None)
+    if roles is None:
+        roles = dict(Membership.objects.filter(user=user, is_active=True).values_list("tenant_id", "role"))
+        user._tenant_roles = roles
+    return roles
+
+
+def _ids(user, role):
+    return [tenant_id for tenant_id, held in tenant_roles(user).items() if held == role]
 
 
 def admin_tenants(user):
@@ -39,16 +65,65 @@ def admin_tenants(user):
     return Tenant.objects.administered_by(user)
 
 
+def teacher_field_of(model):
+    return getattr(model, "teacher_field", None)
+
+
 def scope_queryset(queryset, user):
-    tenants = admin_tenants(user)
-    if tenants is None:
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
         return queryset
-    return queryset.filter(tenant__in=tenants)
+    condition = Q(tenant_id__in=_ids(user, Membership.Role.ADMIN))
+    teacher_field = teacher_field_of(queryset.model)
+    if teacher_field:
+        condition |= Q(tenant_id__in=_ids(user, Membership.Role.TEACHER), **{teacher_field: user})
+    return queryset.filter(condition)
 
 
 def user_may_manage(user, obj):
-    tenants = admin_tenants(user)
-    return tenants is None or tenants.filter(pk=obj.tenant_id).exists()
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or obj.tenant_id in _ids(user, Membership.Role.ADMIN):
+        return True
+    teacher_field = teacher_field_of(type(obj))
+    return bool(teacher_field) and obj.tenant_id in _ids(user, Membership.Role.TEACHER) and (
+        getattr(obj, f"{teacher_field}_id") == user.pk)
+
+
+class TenantPermissionPolicy(ModelPermissionPolicy):
+    """Model rights from memberships: a tenant admin may do what the model lists in
+    `tenant_admin_permissions`, a teacher what it lists in
+    `tenant_teacher_permissions`; which rows is `scope_queryset`'s business."""
+
+    def user_has_permission(self, user, action):
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if user.is_superuser:
+            return True
+        if action in getattr(self.model, "tenant_admin_permissions", ()) and _ids(user, Membership.Role.ADMIN):
+            return True
+        if action in getattr(self.model, "tenant_teacher_permissions", ()) and _ids(user, Membership.Role.TEACHER):
+            return True
+        return super().user_has_permission(user, action)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and user_may_manage(user, instance)
+
+    def instances_user_has_permission_for(self, user, action):
+        if not self.user_has_permission(user, action):
+            return self.model._default_manager.none()
+        return scope_queryset(self.model._default_manager.all(), user)
+
+
+def register_tenant_permission_policies():
+    from django.apps import apps
+    from wagtail.permissions import policy_registry, register_permission_policy
+
+    for model in apps.get_models():
+        declares = hasattr(model, "tenant_admin_permissions") or hasattr(model, "tenant_teacher_permissions")
+        if declares and not policy_registry.get_by_type(model, fallback=False):
+            register_permission_policy(model, TenantPermissionPolicy(model), exact_class=True)
 
 
 class ScopedListingMixin:
@@ -82,6 +157,19 @@ class TenantScopedAdminForm(WagtailAdminModelForm):
         tenants = admin_tenants(user) if user is not None else Tenant.objects.none()
         if tenants is None:
             return
+        teacher_field = teacher_field_of(self._meta.model)
+        self.teacher_only = False
+        if teacher_field and user is not None:
+            taught = _ids(user, Membership.Role.TEACHER)
+            if taught:
+                tenants = Tenant.objects.filter(Q(pk__in=tenants.values("pk")) | Q(pk__in=taught))
+            if not _ids(user, Membership.Role.ADMIN) and teacher_field in self.fields:
+                # A teacher (and not an admin) manages their own rows only.
+                self.teacher_only = True
+                field = self.fields[teacher_field]
+                field.queryset = field.queryset.filter(pk=user.pk)
+                field.initial = user.pk
+                field.widget = forms.HiddenInput()
         tenant_field = self.fields.get("tenant")
         if tenant_field is not None:
             tenant_field.queryset = tenants
@@ -102,8 +190,17 @@ class TenantScopedAdminForm(WagtailAdminModelForm):
     def clean_tenant(self):
         tenant = self.cleaned_data.get("tenant")
         if self.instance.pk and tenant and tenant.pk != self.instance.tenant_id:
-            raise forms.ValidationError("A row cannot be moved to another tenant.")
+            raise forms.ValidationError(_("A row cannot be moved to another tenant."))
         return tenant
+
+    def clean(self):
+        cleaned = super().clean()
+        teacher_field = teacher_field_of(self._meta.model)
+        user, tenant = self.for_user, cleaned.get("tenant")
+        if teacher_field and user is not None and tenant is not None and not user.is_superuser:
+            if tenant.pk not in _ids(user, Membership.Role.ADMIN) and cleaned.get(teacher_field) != user:
+                self.add_error(teacher_field, _("You can only manage your own rows."))
+        return cleaned
 
 
 class TenantScopedFormMixin:

@@ -12,3 +12,6 @@ class SitePlatformConfig(AppConfig):
         from .observability import connect_signals
 
         connect_signals()
+        from .admin_scoping import register_tenant_permission_policies
+
+        register_tenant_permission_policies()

@@ -20,6 +20,9 @@ class Schedule(TenantOwned, ClusterableModel):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     tenant_admin_permissions = ("view", "add", "change", "delete")
+    # Teachers keep their own weekly hours, overrides and blackouts.
+    teacher_field = "teacher"
+    tenant_teacher_permissions = ("view", "add", "change")
 
     class Meta:
         ordering = ["teacher__email"]

@@ -35,8 +35,8 @@ class CalendarFeedForm(TenantScopedAdminForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         teacher_field = self.fields.get("teacher")
-        if teacher_field is None:
-            return
+        if teacher_field is None or self.teacher_only:
+            return  # a teacher's own feed: the base form offers only them
         tenants = admin_tenants(self.for_user) if self.for_user is not None else None
         members = Membership.objects.filter(is_active=True)
         if tenants is not None:

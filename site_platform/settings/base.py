@@ -69,9 +69,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "site_platform.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language is chosen before the tenant, so the tenant middleware's own
+    # pages ("Site not found", "Temporarily unavailable") speak it too.
     "django.middleware.locale.LocaleMiddleware",
+    "site_platform.middleware.TenantMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -107,16 +107,6 @@ def test_platform_home_stays_english_by_default(tenant):
     assert "Booking websites for language schools and teachers" in text(response)
 
 
-# TenantMiddleware answers unknown hosts and unavailable tenants itself, and it
-# runs before LocaleMiddleware has activated the visitor's language, so these two
-# pages are English whatever the visitor asked for. Strict: once the middleware
-# order (or TenantMiddleware) is fixed these pass, and the marker must go.
-LANGUAGE_NOT_ACTIVE_IN_TENANT_MIDDLEWARE = pytest.mark.xfail(
-    strict=True, reason="status pages are rendered before LocaleMiddleware activates the language",
-)
-
-
-@LANGUAGE_NOT_ACTIVE_IN_TENANT_MIDDLEWARE
 @pytest.mark.django_db
 def test_unknown_host_page_in_vietnamese(tenant, vi_catalogue):
     client = host_client()
@@ -130,7 +120,6 @@ def test_unknown_host_page_in_vietnamese(tenant, vi_catalogue):
     assert expected in page
 
 
-@LANGUAGE_NOT_ACTIVE_IN_TENANT_MIDDLEWARE
 @pytest.mark.django_db
 def test_unavailable_tenant_page_in_vietnamese(tenant, vi_catalogue):
     set_tenant_status(tenant, Tenant.Status.SUSPENDED)

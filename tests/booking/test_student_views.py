@@ -222,6 +222,10 @@ def test_join_waitlist_and_claim_offer(tenant, workshop, student):
 
 def test_paid_booking_waits_for_payment(tenant, teacher, student):
     event_type, (session,) = make_class(tenant, teacher, capacity=3, price=Decimal("20"), slug="paid")
-    response = host_client(tenant, user=student).post(f"/book/session/{session.pk}/", {"seats": "1"}, follow=True)
-    assert "Waiting for payment" in response.content.decode()
-    assert Booking.objects.get().status == Booking.Status.PENDING_PAYMENT
+    client = host_client(tenant, user=student)
+    response = client.post(f"/book/session/{session.pk}/", {"seats": "1"})
+    booking = Booking.objects.get()
+    assert response.status_code == 302  # to the payment step (payments issue) or the booking page
+    assert booking.status == Booking.Status.PENDING_PAYMENT and booking.amount == Decimal("20")
+    page = client.get(f"/bookings/{booking.uid}/").content.decode()
+    assert "Waiting for payment" in page and "held until" in page

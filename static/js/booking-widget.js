@@ -99,7 +99,7 @@
         var name = widget.querySelector("[data-zone-name]");
         if (name) name.textContent = data.timezone;
         if (error) error.hidden = true;
-        if (remember) document.cookie = "tz=" + encodeURIComponent(data.timezone) + "; path=/; max-age=31536000; samesite=lax";
+        if (remember) document.cookie = "tz=" + data.timezone + "; path=/; max-age=31536000; samesite=lax";
       })
       .catch(function () {
         if (error) error.hidden = false;

@@ -88,6 +88,8 @@ def test_new_student_books_a_free_workshop_and_cancels_it(viewport_name, viewpor
     # 3. The booking form of that session.
     page.wait_for_url(re.compile(rf"/book/session/{open_session.pk}/"))
     assert page.get_by_role("heading", level=1, name=re.compile("Workshop 000")).is_visible()
+    # The zone the landing page detected (kept in the tz cookie) carries over to the booking pages.
+    expect(page.locator(".zone-name")).to_have_text(re.compile("Asia/(Ho_Chi_Minh|Saigon)"))
     shot("3-booking-form")
     assert_accessible(page, "booking page")
     page.get_by_role("button", name="Confirm booking").click()

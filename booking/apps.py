@@ -14,3 +14,6 @@ class BookingConfig(AppConfig):
         from . import publish_checks
 
         publish_checks.register(usage.publish_limit_problems)
+        from .data_rights import register_sources
+
+        register_sources()

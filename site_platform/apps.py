@@ -15,3 +15,4 @@ class SitePlatformConfig(AppConfig):
         from .admin_scoping import register_tenant_permission_policies
 
         register_tenant_permission_policies()
+        from . import data_rights_admin  # noqa: F401  (its admin hooks)

@@ -270,8 +270,10 @@ RATE_LIMITS = [
     ("booking", "/book/", os.environ.get("BOOKING_RATE_LIMIT", "30/m")),
     ("booking-manage", "/bookings/", os.environ.get("BOOKING_RATE_LIMIT", "30/m")),
     ("waitlist", "/waitlist/", os.environ.get("BOOKING_RATE_LIMIT", "30/m")),
-    ("api", "/api/", os.environ.get("API_RATE_LIMIT", "120/m")),
 ]
+# The API limits itself, per key and per client address, with JSON answers.
+API_KEY_RATE_LIMIT = os.environ.get("API_KEY_RATE_LIMIT", "600/m")
+API_ADDRESS_RATE_LIMIT = os.environ.get("API_ADDRESS_RATE_LIMIT", "300/m")
 RATE_LIMIT_TRUST_FORWARDED_FOR = env_bool("RATE_LIMIT_TRUST_FORWARDED_FOR", False)
 # Stripe (integrations.payments): the platform's secret key makes direct charges on
 # connected accounts; STRIPE_CLIENT_ID enables "Connect with Stripe" (OAuth).

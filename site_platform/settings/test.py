@@ -19,3 +19,4 @@ if REDIS_URL:  # noqa: F405
 # Tests share one cache for a whole run: limits high enough that only the tests
 # about limits (which set their own) ever meet them.
 RATE_LIMITS = [(name, prefix, "100000/m") for name, prefix, _rate in RATE_LIMITS]  # noqa: F405
+API_KEY_RATE_LIMIT = API_ADDRESS_RATE_LIMIT = "100000/m"

@@ -55,7 +55,7 @@ def apply_action(tenant, action, *, actor=None):
 def change_plan(tenant, plan, *, actor=None):
     """Move the tenant to another plan; limits apply from the next change they check."""
     with transaction.atomic():
-        current = Tenant.objects.select_for_update().select_related("plan").get(pk=tenant.pk)
+        current = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if current.plan_id == getattr(plan, "pk", None):
             return False
         previous = current.plan.code if current.plan else None

@@ -27,7 +27,7 @@ from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import stats, usage
-from .admin_scoping import ScopedListingMixin, TenantScopedModelViewSet, admin_tenants
+from .admin_scoping import ScopedListingMixin, TenantScopedAdminForm, TenantScopedModelViewSet, admin_tenants
 from .errors import PlatformError
 from .forms import TenantCreateForm, TenantEditForm
 from .models import AuditEntry, Membership, MonthlyUsage, Plan, Tenant
@@ -277,6 +277,23 @@ class PlanViewSet(ModelViewSet):
 
 # Tenant admin: team and audit log -------------------------------------------------------------
 
+class MembershipForm(TenantScopedAdminForm):
+    """Making someone an active teacher here counts against the plan's teacher limit too."""
+
+    def clean(self):
+        cleaned = super().clean()
+        tenant = cleaned.get("tenant") or getattr(self.instance, "tenant", None)
+        becomes_teacher = cleaned.get("role") == Membership.Role.TEACHER and cleaned.get("is_active")
+        was_teacher = bool(self.instance.pk) and Membership.objects.filter(
+            pk=self.instance.pk, role=Membership.Role.TEACHER, is_active=True).exists()
+        if tenant is not None and becomes_teacher and not was_teacher:
+            try:
+                usage.check_teacher_limit(tenant, self.instance.user if self.instance.pk else None)
+            except usage.PlanLimitError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return cleaned
+
+
 class MembershipViewSet(TenantScopedModelViewSet):
     name = "team"
     model = Membership
@@ -287,6 +304,11 @@ class MembershipViewSet(TenantScopedModelViewSet):
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     panels = [FieldPanel("tenant"), FieldPanel("role"), FieldPanel("is_active"), FieldPanel("timezone")]
     add_view_enabled = False
+
+    def get_edit_handler(self):
+        handler = super().get_edit_handler()
+        handler.base_form_class = MembershipForm
+        return handler
     copy_view_enabled = False
     inspect_view_enabled = True
 

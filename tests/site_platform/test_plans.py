@@ -194,3 +194,17 @@ def test_ten_threads_race_for_the_last_booking_of_the_month():
     session.refresh_from_db()
     assert session.seats_taken == 1
     assert UsageNotice.objects.filter(tenant=tenant, threshold=100).count() == 1
+
+
+def test_team_screen_cannot_reactivate_a_teacher_past_the_limit(tenant, tenant_admin):
+    on_plan(tenant, "lite")  # one teacher
+    add_member(tenant, "first@hanoi.test", Membership.Role.TEACHER)
+    Membership.objects.filter(user__email="first@hanoi.test").update(is_active=False)
+    add_member(tenant, "second@hanoi.test", Membership.Role.TEACHER)
+    first = Membership.objects.get(user__email="first@hanoi.test")
+    client = host_client(None, user=tenant_admin)
+    response = client.post(f"/admin/team/edit/{first.pk}/", {
+        "tenant": tenant.pk, "role": "teacher", "is_active": "on", "timezone": "UTC"})
+    assert "Your Lite plan allows 1 teachers." in response.content.decode()
+    first.refresh_from_db()
+    assert not first.is_active

@@ -305,6 +305,7 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         # httpx logs every URL at INFO; calendar feed URLs are secrets.
         "httpx": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},
     },
 }
 

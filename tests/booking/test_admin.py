@@ -93,6 +93,10 @@ def event_type_post(tenant, **overrides):
 
 
 def test_admin_creates_an_event_type_with_a_host(world, tenant):
+    from integrations.payments.models import StripeAccount
+
+    # A paid event type is published only once the school's Stripe account is connected.
+    StripeAccount.objects.create(tenant=tenant, account_id="acct_hanoi", mode=StripeAccount.Mode.OAUTH)
     response = world["admin"].post("/admin/event-types/new/",
                                    event_type_post(tenant, **{"hosts-0-teacher": world["james"].pk}))
     assert response.status_code == 302, response.context["form"].errors if response.context else response

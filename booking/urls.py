@@ -13,6 +13,7 @@ urlpatterns = [
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<uuid:uid>/", views.booking_detail, name="booking_detail"),
     path("bookings/<uuid:uid>/manage/", views.booking_detail, name="manage"),
+    path("bookings/<uuid:uid>/calendar.ics", views.calendar_file, name="calendar_file"),
     path("bookings/<uuid:uid>/cancel/", views.cancel, name="cancel"),
     path("bookings/<uuid:uid>/reschedule/", views.reschedule, name="reschedule"),
     path("waitlist/session/<int:session_id>/join/", views.join_waitlist, name="join_waitlist"),

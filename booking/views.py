@@ -9,22 +9,24 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from site_platform.models import Membership
 
-from . import payment_flow
+from . import ics, payment_flow
 from .errors import BookingError
 from .forms import BookingForm, CancelForm
 from .models import Booking, EventType, Schedule, Session, WaitlistEntry
 from .models.common import timezone_names
+from .notifications.emails import calendar_entries
 from .services import bookings as booking_service
 from .services import slots as slot_service
 from .services import waitlist as waitlist_service
@@ -79,6 +81,10 @@ def _render(request, template, context, *, status=200):
     context.setdefault("zone_options", zone_options(zone))
     context.setdefault("tenant", getattr(request, "tenant", None))
     context.setdefault("keep_params", [(k, v) for k, v in request.GET.items() if k != "tz"])
+    # No zone chosen yet: booking-zone.js may keep the browser's zone and reload this GET
+    # once (not while a message waits: the reload would lose it).
+    context.setdefault("detect_zone", request.method == "GET" and not request.GET.get("tz")
+                       and TZ_COOKIE not in request.COOKIES and not len(messages.get_messages(request)))
     response = render(request, template, context, status=status)
     if request.GET.get("tz") == zone:
         response.set_cookie(TZ_COOKIE, zone, max_age=365 * 24 * 3600, samesite="Lax")
@@ -226,8 +232,57 @@ def booking_detail(request, uid):
         "booking": booking, "event_type": booking.event_type, "token": token,
         "can_change": booking.can_cancel(now), "can_reschedule": booking.can_cancel(now) and not booking.series_id,
         "refund": booking.refund_amount(now), "cancel_form": CancelForm(),
+        "calendar": calendar_links(booking, token),
         "sessions": booking.seat_rows.select_related("session").order_by("session__start"),
     })
+
+
+OUTLOOK_CALENDAR_URL = "https://outlook.live.com/calendar/0/action/compose"
+
+
+def outlook_calendar_url(entry):
+    """A link that opens Outlook on the web's new-event form filled in with `entry`
+    (the counterpart of ics.google_calendar_url; desktop Outlook opens the .ics file)."""
+    query = {"path": "/calendar/action/compose", "rru": "addevent", "subject": entry.summary,
+             "startdt": entry.start.astimezone(ics.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "enddt": entry.end.astimezone(ics.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if entry.description:
+        query["body"] = entry.description
+    if entry.location or entry.url:
+        query["location"] = entry.location or entry.url
+    return f"{OUTLOOK_CALENDAR_URL}?{urlencode(query)}"
+
+
+def calendar_links(booking, token=None, *, absolute=False):
+    """The .ics download, Google Calendar and Outlook links of a confirmed booking, else None
+    (a seat held for payment is not in the diary yet)."""
+    if booking.status != Booking.Status.CONFIRMED:
+        return None
+    name = booking.attendee.get_full_name() if booking.attendee_id else ""
+    first = calendar_entries(booking, recipient_name=name)[0]
+    path = _with_token(reverse("booking:calendar_file", kwargs={"uid": booking.uid}), token)
+    return {"ics": (booking.tenant.root_url + path) if absolute else path,
+            "google": ics.google_calendar_url(first), "outlook": outlook_calendar_url(first)}
+
+
+def calendar_file(request, uid):
+    """The booking's calendar file (.ics): for the signed-in attendee or with the manage
+    link's token. Another tenant's booking, somebody else's, or a wrong token: 404."""
+    try:
+        booking, _token = _booking_access(request, uid)
+    except LinkRefused:
+        raise Http404
+    if booking is None:
+        return redirect_to_login(request.get_full_path())
+    name = booking.attendee.get_full_name() if booking.attendee_id else ""
+    entries = calendar_entries(booking, recipient_name=name)
+    method = ics.METHOD_CANCEL if entries[0].cancelled else ics.METHOD_PUBLISH
+    body = ics.build_calendar(entries, method=method, name=booking.event_type.title).to_ical()
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    filename = f"{slugify(booking.event_type.title) or 'booking'}-{booking.start:%Y-%m-%d}.ics"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @require_http_methods(["POST"])
@@ -313,6 +368,8 @@ def my_bookings(request):
         for booking in bookings:
             booking.link = tenant.root_url + reverse("booking:booking_detail", kwargs={"uid": booking.uid})
         upcoming = [b for b in bookings if b.end >= now and b.status in Booking.ACTIVE]
+        for booking in upcoming:
+            booking.calendar = calendar_links(booking, absolute=True)
         past = sorted((b for b in bookings if b not in upcoming), key=lambda b: b.start, reverse=True)
         groups.append({"tenant": tenant, "upcoming": upcoming, "past": past,
                        "is_here": tenant.pk == request.tenant.pk})

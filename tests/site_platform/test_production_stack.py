@@ -1,6 +1,6 @@
-"""The production command's processes (gunicorn, Celery worker, beat, under honcho)
-against PostgreSQL and Redis: a booking made over HTTP has its email sent by the
-real worker, and everything stops cleanly."""
+"""The production command (scripts/production: migrate, collectstatic, then gunicorn,
+a Celery worker and beat under honcho) against PostgreSQL and Redis: a booking made
+over HTTP has its email sent by the real worker, and everything stops cleanly."""
 
 import os
 import re
@@ -89,12 +89,12 @@ def test_booking_over_http_emails_through_the_real_worker_and_stops_cleanly(tmp_
         "SECURE_SSL_REDIRECT": "0", "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
         "CELERY_CONCURRENCY": "1", "CELERY_BEAT_SCHEDULE_FILE": str(tmp_path / "beat-schedule"),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(outbox),
-        "CACHE_KEY_PREFIX": "prodstack", "C_FORCE_ROOT": "1",
+        "CACHE_KEY_PREFIX": "prodstack", "C_FORCE_ROOT": "1", "STATIC_ROOT": str(tmp_path / "static"),
     }
     bin_dir = Path(os.sys.executable).parent
     env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
     log = open(tmp_path / "honcho.log", "w")
-    stack = subprocess.Popen([str(bin_dir / "honcho"), "start", "-f", "Procfile"], cwd=settings.BASE_DIR, env=env,
+    stack = subprocess.Popen(["bash", "scripts/production"], cwd=settings.BASE_DIR, env=env,
                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         def web_answers():
@@ -104,7 +104,7 @@ def test_booking_over_http_emails_through_the_real_worker_and_stops_cleanly(tmp_
             except httpx.HTTPError:
                 return False
 
-        wait_until(web_answers, 90, "gunicorn to answer /readyz")
+        wait_until(web_answers, 240, "gunicorn to answer /readyz")
         log_text = lambda: (tmp_path / "honcho.log").read_text()  # noqa: E731
         wait_until(lambda: "worker.1" in log_text() and "ready" in log_text(), 90, "the Celery worker")
         assert "beat.1" in log_text()

@@ -227,3 +227,72 @@ class UsageNotice(models.Model):
 
     def __str__(self):
         return f"{self.tenant} · {self.month:%Y-%m} · {self.threshold}%"
+
+
+class InvitationQuerySet(TenantOwnedQuerySet):
+    def pending(self, now=None):
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """An email invitation to join a tenant as an admin or a teacher.
+
+    Only a SHA-256 hash of the token is stored; the token itself exists in the
+    email link alone. Single use: accepting sets `accepted_at`, and a resend
+    replaces the hash, so an older link stops working at once.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("tenant"))
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices,
+                            default=Membership.Role.TEACHER)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("invited by"))
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("accepted by"))
+
+    objects = InvitationQuerySet.as_manager()
+    tenant_admin_permissions = ("view", "add")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [models.Index(fields=["tenant", "email"], name="invitation_tenant_email")]
+
+    def __str__(self):
+        return f"{self.email} · {self.get_role_display()} · {self.tenant}"
+
+    def state(self, now=None):
+        from django.utils import timezone
+
+        if self.accepted_at:
+            return self.State.ACCEPTED
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.expires_at <= (now or timezone.now()):
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    def get_state_display(self):
+        return self.State(self.state()).label
+
+    @property
+    def is_pending(self):
+        return self.state() == self.State.PENDING

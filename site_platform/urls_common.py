@@ -16,6 +16,7 @@ common_patterns = [
     path("accounts/", include("allauth.urls")),
     path("invite/<uidb64>/<token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("invite/done/", views.InvitationDoneView.as_view(), name="invitation_done"),
+    path("invitations/", include("site_platform.invitations_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

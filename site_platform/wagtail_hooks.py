@@ -30,6 +30,7 @@ from . import stats, usage
 from .admin_scoping import ScopedListingMixin, TenantScopedAdminForm, TenantScopedModelViewSet, admin_tenants
 from .errors import PlatformError
 from .forms import TenantCreateForm, TenantEditForm
+from .invitations_admin import InvitationViewSet
 from .models import AuditEntry, Membership, MonthlyUsage, Plan, Tenant
 from .services import lifecycle
 from .services.tenants import create_tenant, update_tenant
@@ -377,7 +378,7 @@ class TenantAdminGroup(ViewSetGroup):
     menu_label = gettext_lazy("School")
     menu_icon = "home"
     menu_order = 200
-    items = (MembershipViewSet, AuditEntryViewSet)
+    items = (MembershipViewSet, InvitationViewSet, AuditEntryViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -60,10 +60,24 @@ def _ensure_account(email, *, first_name="", last_name="", superuser=False):
 
 
 def _landing_body(spec):
+    teachers = [{"name": f"{first} {last}", "headline": "", "bio": "", "languages": ["English", "Vietnamese"]}
+                for _email, first, last, _tz in spec["teachers"]] or [
+        {"name": spec["name"].split(" – ")[0], "headline": "Certified teacher", "bio": "", "languages": ["German"]}]
     return [
         ("hero", {"title": spec["hero"][0], "subtitle": spec["hero"][1], "cta_text": "See classes",
                   "cta_link": "#classes"}),
+        ("workshop_list", {"heading": "Upcoming classes and workshops", "intro": "", "kinds": [],
+                           "show_filters": True, "limit": 12}),
+        ("booking_widget", {"heading": "Book a private lesson", "intro": "Pick a time that suits you.",
+                            "event_type": "private-lesson", "days": 7}),
         ("text", spec["about"]),
+        ("teacher_profiles", {"heading": "Our teachers", "intro": "", "teachers": teachers}),
+        ("testimonials", {"heading": "What our students say", "items": [
+            {"quote": "Small groups and patient teachers: I finally enjoy speaking.", "name": "Minh Tran",
+             "detail": "Conversation club"},
+            {"quote": "Booking and rescheduling takes a minute, even on my phone.", "name": "Lan Pham",
+             "detail": "Private lessons"},
+        ]}),
         ("faq", {"heading": "Frequently asked questions", "items": [
             {"question": "Can I cancel a booking?",
              "answer": "<p>Yes. Cancel at least 12 hours before the start for a full refund.</p>"},
@@ -72,6 +86,16 @@ def _landing_body(spec):
         ("call_to_action", {"text": "Your first lesson starts here.", "button_text": "Book now",
                             "button_link": "#classes"}),
     ]
+
+
+def _ensure_landing_content(tenant, spec, say):
+    """Give a demo landing page the current demo content once (older demos lack the booking blocks)."""
+    page = tenant.root_page.specific
+    if any(block.block_type == "workshop_list" for block in page.body):
+        return
+    page.body = _landing_body(spec)
+    page.save_revision().publish()
+    say(f"updated the landing page of {tenant.name}")
 
 
 @transaction.atomic
@@ -85,10 +109,8 @@ def seed_demo(stdout=None):
             _ensure_account(spec["admin"])
             tenant = create_tenant(name=spec["name"], subdomain=spec["subdomain"], template=spec["template"],
                                    admin_email=spec["admin"], plan=spec["plan"], send_invitation=False)
-            page = tenant.root_page.specific
-            page.body = _landing_body(spec)
-            page.save_revision().publish()
             say(f"created tenant {tenant.name}")
+        _ensure_landing_content(tenant, spec, say)
         for email, first, last, tz in spec["teachers"]:
             _ensure_account(email, first_name=first, last_name=last)
             if not Membership.objects.filter(tenant=tenant, user__email=email).exists():

@@ -145,6 +145,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# Queues, so that a slow integration never holds up a checkout or an email:
+# run a worker per queue (or one worker on all of them: see Procfile).
+CELERY_QUEUE_NAMES = ["celery", "checkout", "emails", "integrations"]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "booking.tasks.*": {"queue": "checkout"},
+    "integrations.payments.*": {"queue": "checkout"},
+    "booking.notifications.*": {"queue": "emails"},
+    "site_platform.tasks.*": {"queue": "emails"},
+    "integrations.immersio.*": {"queue": "integrations"},
+    "integrations.webhooks.*": {"queue": "integrations"},
+    "integrations.tasks.*": {"queue": "integrations"},
+}
 CELERY_BEAT_SCHEDULE = {
     "refresh-calendar-feeds": {
         "task": "integrations.tasks.refresh_all_calendar_feeds",

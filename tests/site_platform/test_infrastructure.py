@@ -69,7 +69,8 @@ def test_a_real_celery_worker_sends_the_invitation():
 
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10,
+                          queues=settings.CELERY_QUEUE_NAMES):
             from site_platform.tasks import send_tenant_invitation
 
             tenant = make_tenant("workers", admin_email="boss@workers.test")  # sends nothing itself
@@ -95,3 +96,18 @@ def test_check_deploy_with_production_settings_is_clean():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("task, queue", [
+    ("booking.tasks.expire_holds", "checkout"),
+    ("integrations.payments.tasks.retry_failed_refunds", "checkout"),
+    ("booking.notifications.tasks.send_booking_confirmed", "emails"),
+    ("site_platform.tasks.send_tenant_invitation", "emails"),
+    ("integrations.immersio.tasks.sweep_push_outbox", "integrations"),
+    ("integrations.webhooks.tasks.sweep_deliveries", "integrations"),
+    ("integrations.tasks.refresh_calendar_feed", "integrations"),
+])
+def test_tasks_go_to_their_queue(task, queue):
+    from site_platform.celery import app
+
+    assert app.amqp.router.route({}, task)["queue"].name == queue

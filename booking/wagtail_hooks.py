@@ -260,3 +260,5 @@ def register_scheduling_viewsets():
 def register_booking_viewsets():
     return BookingsGroup()
 from .api import admin as api_admin  # noqa: F401
+
+from . import teacher_workspace  # noqa: E402,F401  (the teacher's workspace registers its own hooks)

@@ -17,3 +17,6 @@ class BookingConfig(AppConfig):
         from .data_rights import register_sources
 
         register_sources()
+        from . import metrics
+
+        metrics.connect()

@@ -293,7 +293,7 @@ def record_payment(payment, intent_id, *, amount_minor=None, now=None):
     when the seat was no longer there, a full refund and a note to the student.
     A second, different successful PaymentIntent for the same booking is refunded.
     Returns True if this call recorded the payment."""
-    from . import receipts, refunds
+    from . import receipts, refunds, signals
 
     now = now or timezone.now()
     payment = Payment.objects.select_related("booking", "tenant").get(pk=payment.pk)
@@ -311,6 +311,7 @@ def record_payment(payment, intent_id, *, amount_minor=None, now=None):
                      payment.amount)
     audit.record("payment.paid", tenant=payment.tenant, target=_ref(payment), payment_intent=intent_id,
                  amount=str(payment.amount), currency=payment.currency)
+    signals.announce(signals.payment_succeeded, "succeeded", payment)
     booking = booking_service.confirm_booking(payment.booking, payment_reference=intent_id or "", now=now)
     if booking.status == Booking.Status.CONFIRMED and booking.payment_reference == (intent_id or ""):
         receipts.issue_receipt(payment)

@@ -99,6 +99,13 @@ def stripe_key(refund):
     return refund.idempotency_key if not refund.key_generation else f"{refund.idempotency_key}:{refund.key_generation}"
 
 
+def announce_refund(refund):
+    from . import signals
+
+    signals.announce(signals.payment_refunded, "refunded", refund.payment, refund_id=refund.pk,
+                     amount=str(refund.amount))
+
+
 def execute_refund(refund_id, *, now=None):
     """Send one recorded refund to Stripe. Safe to run twice and concurrently: only
     an open refund is sent, always under its key. Returns the refund."""
@@ -125,6 +132,8 @@ def execute_refund(refund_id, *, now=None):
             audit.record("payment.refunded", tenant=refund.tenant, target=f"booking:{refund.payment.booking.uid}",
                          amount=str(refund.amount), refund=answer["id"], status=status)
             update_refunded_total(refund.payment)
+            if status == Refund.Status.SUCCEEDED:
+                announce_refund(refund)
     refund.refresh_from_db()
     if refund.status == Refund.Status.SUCCEEDED:
         from .tasks import send_refund_email
@@ -182,6 +191,7 @@ def sync_refund(refund):
             status=Refund.Status.SUCCEEDED, updated_at=timezone.now())
         update_refunded_total(refund.payment)
         if changed:
+            announce_refund(refund)
             from .tasks import send_refund_email
 
             send_refund_email.delay_on_commit(refund.pk)

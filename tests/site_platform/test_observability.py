@@ -71,3 +71,22 @@ def test_readyz_reports_database_cache_and_broker(tenant):
     checks = response.json()["checks"]
     assert checks["database"] == "ok" and checks["cache"] == "ok"
     assert checks["broker"] in ("ok", "eager")
+
+
+def test_metrics_count_bookings(settings, tenant, teacher, student, django_capture_on_commit_callbacks):
+    from booking.services.bookings import create_booking
+    from tests.booking.booking_helpers import make_class
+
+    settings.METRICS_TOKEN = "s3cret-token"
+
+    def confirmed_count():
+        body = host_client().get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token").content.decode()
+        line = next((l for l in body.splitlines() if l.startswith('platform_booking_events_total{event="confirmed"}')),
+                    None)
+        return float(line.split()[-1]) if line else 0.0
+
+    before = confirmed_count()
+    event_type, (session,) = make_class(tenant, teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        create_booking(event_type=event_type, session=session, attendee=student)
+    assert confirmed_count() == before + 1

@@ -161,7 +161,7 @@ def invite(tenant, email, name, role, actor):
 def resend(invitation, actor):
     """Send a new link (a new token, seven more days); the previous link stops working."""
     with transaction.atomic():
-        current = Invitation.objects.select_for_update().select_related("tenant").get(pk=invitation.pk)
+        current = Invitation.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=invitation.pk)
         if current.accepted_at or current.revoked_at:
             raise InvitationError("not_pending")
         if current.role == Membership.Role.TEACHER:
@@ -193,7 +193,8 @@ def revoke(invitation, actor):
 
 def _accept_locked(invitation, user):
     """Inside a transaction: re-check the locked row, create the membership, mark it used."""
-    current = Invitation.objects.select_for_update().select_related("tenant", "tenant__plan").get(pk=invitation.pk)
+    current = Invitation.objects.select_for_update(of=("self",)).select_related(
+        "tenant", "tenant__plan").get(pk=invitation.pk)
     check_usable(current)
     if user.email.lower() != current.email.lower():
         raise InvitationError("wrong_account", email=current.email, current=user.email)

@@ -234,7 +234,17 @@ def booking_detail(request, uid):
         "refund": booking.refund_amount(now), "cancel_form": CancelForm(),
         "calendar": calendar_links(booking, token),
         "sessions": booking.seat_rows.select_related("session").order_by("session__start"),
+        "pay_url": _pay_url(request, booking, token),
     })
+
+
+def _pay_url(request, booking, token):
+    """Where to pay a booking that waits for payment (None otherwise): the student
+    coming back through the manage link can still pay while the hold lasts."""
+    url = payment_flow.checkout_redirect(request, booking)
+    if url and token:
+        url += ("&" if "?" in url else "?") + urlencode({"token": token})
+    return url
 
 
 OUTLOOK_CALENDAR_URL = "https://outlook.live.com/calendar/0/action/compose"

@@ -45,3 +45,20 @@ def test_a_paid_booking_announces_payment_succeeded_once(tenant, paid_class, con
     body = json.loads(delivery.payload)
     assert body["type"] == "payment.succeeded"
     assert body["data"]["booking"]["id"] == str(booking.uid) and body["data"]["amount"] == str(payment.amount)
+
+
+def test_a_student_back_through_the_manage_link_can_still_pay(tenant, paid_class, connected, student, commit):
+    import re
+
+    from django.test import Client
+
+    event_type, session = paid_class
+    booking = book(event_type, session, student, commit)
+    anonymous = Client(HTTP_HOST=tenant.hostname)
+    page = anonymous.get(booking.manage_path())
+    assert page.status_code == 200
+    link = re.search(r'href="(/pay/[^"]+)">Pay now<', page.content.decode())
+    assert link, "the booking page offers to pay"
+    pay_page = anonymous.get(link.group(1).replace("&amp;", "&"))
+    assert pay_page.status_code == 200
+    assert "English B1" in pay_page.content.decode()

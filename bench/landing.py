@@ -14,7 +14,11 @@ keep-alive clients for BENCH_SECONDS and prints requests/s and p50/p95 latency:
   cached     GET /                 (the page cache answers)
   uncached   GET /?bench=1         (an unknown parameter: rendered every time, never stored)
 
-and the ratios cached/trivial and uncached/trivial. The database (created if
+and the ratios cached/trivial and uncached/trivial. landing_settings.py puts
+landing.middleware.PageCacheMiddleware after SecurityMiddleware, as the project's
+MIDDLEWARE should have it (BENCH_EARLY_CACHE=0: the view-level page cache only).
+"uncached" renders with the block fragment cache (landing/fragments.py) warm;
+bench/landing_profile.py measures a cold render in process. The database (created if
 missing) is only used for this; the tenant is made once and reused (drop the
 database to rebuild it when its sessions have passed).
 """

@@ -343,9 +343,10 @@ class WorkshopListBlock(blocks.StructBlock):
 
     def get_context(self, value, parent_context=None):
         from . import jsonld
-        from .workshops import load_workshops
+        from .workshops import load_workshops, session_labels
 
         context = super().get_context(value, parent_context)
+        context["labels"] = session_labels()
         request = (parent_context or {}).get("request")
         tenant = getattr(request, "tenant", None)
         context["listing"] = None
@@ -400,9 +401,10 @@ class BookingWidgetBlock(blocks.StructBlock):
         elif value.get("event_type") == self.meta.preview_value["event_type"]:
             context["widget"] = sample_widget(value.get("days"))
         if context["widget"] is not None:
-            from booking.views import zone_options
+            from .widget import unknown_zone_asked, zone_datalist
 
-            context["zone_options"] = zone_options(context["widget"].zone)
+            context["zone_options"] = zone_datalist(context["widget"].zone)
+            context["zone_unknown"] = unknown_zone_asked(request)
         return context
 
 

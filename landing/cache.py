@@ -30,6 +30,7 @@ from .widget import TZ_COOKIE, valid_zone
 
 CACHED_PARAMS = ("teacher", "kind", "tz")
 CSRF_PLACEHOLDER = "__landing_csrf_token__"
+CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 HEADER = "X-Page-Cache"
 
@@ -42,12 +43,15 @@ def enabled():
     return timeout() > 0
 
 
-def _version_key(tenant_id):
+def version_key(tenant_id):
     return f"landing:page-version:{tenant_id}"
 
 
+_version_key = version_key
+
+
 def version(tenant_id):
-    key = _version_key(tenant_id)
+    key = version_key(tenant_id)
     current = cache.get(key)
     if current is None:
         current = uuid.uuid4().hex[:12]
@@ -82,7 +86,11 @@ def _cacheable_query(request):
 
 
 def key_for(request):
-    """The cache key of this request's page, or None when it must not come from the cache."""
+    """The cache key of this request's page, or None when it must not come from the cache.
+
+    The key does not hold the tenant's version: the entry does, and `serve_cached`
+    reads both in one round trip (landing/middleware.py computes the same key
+    before the tenant, session and locale middleware have run: keep them in step)."""
     tenant = getattr(request, "tenant", None)
     if tenant is None or not enabled() or request.method not in ("GET", "HEAD"):
         return None
@@ -93,10 +101,15 @@ def key_for(request):
         return None
     if _has_messages(request):
         return None
-    zone = valid_zone(request.COOKIES.get(TZ_COOKIE)) or ""
-    parts = "\n".join([request.get_host().lower(), request.path, query, get_language() or "", zone])
+    return page_key(tenant.pk, request.get_host(), request.path, query, get_language(),
+                    request.COOKIES.get(TZ_COOKIE))
+
+
+def page_key(tenant_id, host, path, query, language, zone_cookie):
+    zone = valid_zone(zone_cookie) or ""
+    parts = "\n".join([host.lower(), path, query, language or "", zone])
     digest = hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
-    return f"landing:page:{tenant.pk}:{version(tenant.pk)}:{digest}"
+    return f"landing:page:{tenant_id}:{digest}"
 
 
 def _has_session(request):
@@ -110,34 +123,85 @@ def _has_messages(request):
     return storage is not None and _has_session(request) and len(storage) > 0
 
 
+# (host, path) of the pages this process has served through the page cache, so
+# landing/middleware.py asks the cache only for those (not for every API call or
+# booking page). Bounded; forgetting only means one request goes down the stack.
+_page_paths = set()
+PAGE_PATHS_MAX = 20000
+
+
+def remember_page(request):
+    if len(_page_paths) >= PAGE_PATHS_MAX:
+        _page_paths.clear()
+    _page_paths.add((request.get_host().lower(), request.path))
+
+
+def is_known_page(host, path):
+    return (host, path) in _page_paths
+
+
+def lookup(tenant_id, key):
+    """(current version, entry or None) in one cache round trip. An entry is
+    (version, content, content_type, headers); headers are those of the whole
+    middleware stack when landing/middleware.py stored it, else None."""
+    vkey = version_key(tenant_id)
+    found = cache.get_many([vkey, key])
+    current = found.get(vkey)
+    entry = found.get(key)
+    if current is None or entry is None or entry[0] != current:
+        return current, None
+    return current, entry
+
+
+def fill_csrf(request, content):
+    if CSRF_PLACEHOLDER_BYTES in content:
+        content = content.replace(CSRF_PLACEHOLDER_BYTES, get_token(request).encode())
+    return content
+
+
 def serve_cached(request, key):
-    entry = cache.get(key)
+    current, entry = lookup(request.tenant.pk, key)
+    request._landing_page_version = current
+    remember_page(request)
     if entry is None:
         return None
-    content, content_type = entry
-    if CSRF_PLACEHOLDER.encode() in content:
-        content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
-    response = HttpResponse(content, content_type=content_type)
+    _version, content, content_type, _headers = entry
+    response = HttpResponse(fill_csrf(request, content), content_type=content_type)
     response[HEADER] = "hit"
     patch_vary_headers(response, ("Cookie", "Accept-Language"))
     return response
 
 
-def store(request, key, response):
-    """Keep a rendered page if it is a plain 200 page for an anonymous visitor."""
+def cacheable_content(request, response):
+    """The page's content with the CSRF token replaced by the placeholder, or None
+    when this answer must not be kept (not a plain 200 page for an anonymous visitor)."""
     if response.status_code != 200 or response.streaming or response.has_header("Content-Disposition"):
-        return response
+        return None
     if getattr(request, "_landing_page_uncacheable", False):
-        return response
+        return None
     storage = getattr(request, "_messages", None)
     if storage is not None and getattr(storage, "used", False):
-        return response
+        return None
     if getattr(request, "user", None) is not None and _has_session(request) and request.user.is_authenticated:
+        return None
+    return CSRF_INPUT.sub(rb"\g<1>" + CSRF_PLACEHOLDER_BYTES + rb"\g<2>", response.content)
+
+
+def store(request, key, response):
+    """Keep a rendered page if it is a plain 200 page for an anonymous visitor.
+
+    With landing/middleware.py in MIDDLEWARE the middleware stores it on the way
+    out (with the headers the rest of the stack added); without it, it is stored here."""
+    content = cacheable_content(request, response)
+    if content is None:
         return response
-    content = CSRF_INPUT.sub(rb"\g<1>" + CSRF_PLACEHOLDER.encode() + rb"\g<2>", response.content)
-    cache.set(key, (content, response["Content-Type"]), timeout())
+    current = getattr(request, "_landing_page_version", None) or version(request.tenant.pk)
     response[HEADER] = "miss"
     patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    if getattr(request, "_landing_early_cache", False):
+        request._landing_page_store = (key, current, content, response["Content-Type"])
+    else:
+        cache.set(key, (current, content, response["Content-Type"], None), timeout())
     return response
 
 

@@ -91,14 +91,17 @@ def embed_workshops(request):
                              kind=request.GET.get("kind") or None, limit=50)
     jsonld.note_workshops(request, listing)
     value = {"heading": "", "intro": "", "kinds": [], "show_filters": True, "limit": 50}
-    return _embed(request, "landing/embed_workshops.html", {"listing": listing, "value": value})
+    from .workshops import session_labels
+
+    return _embed(request, "landing/embed_workshops.html", {"listing": listing, "value": value,
+                                                            "labels": session_labels()})
 
 
 @require_GET
 @embed_view
 def embed_event_type(request, slug):
     """One event type's booking widget, for an iframe on another site."""
-    from booking.views import zone_options
+    from .widget import unknown_zone_asked, zone_datalist
 
     tenant = _tenant(request)
     widget = load_widget(tenant, slug, zone_name=visitor_zone(request), days=7)
@@ -107,5 +110,6 @@ def embed_event_type(request, slug):
     jsonld.note_widget(request, widget)
     value = {"heading": "", "intro": "", "event_type": slug, "days": 7}
     return _embed(request, "landing/embed_event_type.html", {
-        "widget": widget, "value": value, "widget_id": "booking-widget-1", "zone_options": zone_options(widget.zone),
+        "widget": widget, "value": value, "widget_id": "booking-widget-1", "zone_options": zone_datalist(widget.zone),
+        "zone_unknown": unknown_zone_asked(request),
     })

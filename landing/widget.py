@@ -20,6 +20,19 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 TZ_COOKIE = "tz"  # the cookie the booking pages keep the visitor's chosen zone in
+
+# The zones the widget's <datalist> suggests (the visitor's own is added when it
+# is not one of them). Any IANA zone can be typed; the server checks it
+# (`valid_zone`), and booking-widget.js fills the list with every zone the
+# browser knows. The booking pages keep the full <select>.
+COMMON_ZONES = (
+    "UTC", "Asia/Ho_Chi_Minh", "Asia/Bangkok", "Asia/Jakarta", "Asia/Singapore", "Asia/Kuala_Lumpur",
+    "Asia/Manila", "Asia/Hong_Kong", "Asia/Shanghai", "Asia/Taipei", "Asia/Seoul", "Asia/Tokyo",
+    "Asia/Kolkata", "Asia/Dubai", "Australia/Perth", "Australia/Sydney", "Pacific/Auckland",
+    "Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Moscow", "Africa/Cairo", "Africa/Lagos",
+    "Africa/Johannesburg", "America/Sao_Paulo", "America/Mexico_City", "America/New_York",
+    "America/Chicago", "America/Denver", "America/Los_Angeles",
+)
 DEFAULT_DAYS = 7
 MAX_DAYS = 14
 
@@ -29,6 +42,23 @@ def valid_zone(name):
 
     name = (name or "").strip()
     return name if name in timezone_names() else None
+
+
+def zone_datalist(zone):
+    """The <option>s of the widget's zone <datalist>: the common zones and `zone`."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    names = COMMON_ZONES if not zone or zone in COMMON_ZONES else (zone, *COMMON_ZONES)
+    return mark_safe("".join(f'<option value="{escape(name)}">' for name in names))
+
+
+def unknown_zone_asked(request):
+    """Whether `?tz=` names a zone that does not exist (the widget says so)."""
+    if request is None:
+        return False
+    asked = (request.GET.get("tz") or "").strip()
+    return bool(asked) and valid_zone(asked) is None
 
 
 def visitor_zone(request):
@@ -45,12 +75,33 @@ class WidgetTime:
     url: str
     seats_left: int | None = None
     session_id: int | None = None
+    label: str = ""  # "14:30" in the widget's zone
+    extra: str = ""  # ", Tuesday 4 March, 3 seats left" for screen readers
 
 
 @dataclass
 class WidgetDay:
     date: object
     times: list = field(default_factory=list)
+    weekday: str = ""
+    label: str = ""
+
+
+def label_days(days, zone):
+    """Fill in the labels the template prints (once per day and time, in Python)."""
+    from django.utils import dateformat
+    from django.utils.translation import ngettext
+
+    for day in days:
+        day.weekday = dateformat.format(day.date, "D")
+        day.label = dateformat.format(day.date, "j M")
+        long_date = ", " + dateformat.format(day.date, "l j F")
+        for time in day.times:
+            time.label = time.start.astimezone(zone).strftime("%H:%M")
+            seats = time.seats_left
+            time.extra = long_date + (", " + ngettext("%(seats)s seat left", "%(seats)s seats left", seats)
+                                      % {"seats": seats} if seats else "")
+    return days
 
 
 @dataclass
@@ -119,8 +170,8 @@ def load_widget(tenant, slug, *, zone_name=None, days=DEFAULT_DAYS, now=None):
     }
     return BookingWidget(
         event_type=event_type, zone=zone.key, zone_chosen=bool(zone_name), first_day=first_day, last_day=last_day,
-        days=[WidgetDay(date=first_day + timedelta(days=n), times=by_date.get(first_day + timedelta(days=n), []))
-              for n in range(days)],
+        days=label_days([WidgetDay(date=first_day + timedelta(days=n), times=by_date.get(first_day + timedelta(days=n), []))
+                         for n in range(days)], zone),
         api_url=_reverse("booking_api:event_type_slots", event_type_id=event_type.pk),
         page_url=_reverse("booking:event_type", slug=event_type.slug),
         session_url=_reverse("booking:book_session", session_id=0),
@@ -145,4 +196,4 @@ def sample_widget(days=DEFAULT_DAYS, now=None):
                        end=datetime(day.year, day.month, day.day, hour, 45, tzinfo=UTC), url="#")
             for hour in hours]))
     return BookingWidget(event_type=event_type, zone="UTC", zone_chosen=True, first_day=first_day,
-                         last_day=widget_days[-1].date, days=widget_days, api_url="", page_url="#")
+                         last_day=widget_days[-1].date, days=label_days(widget_days, UTC), api_url="", page_url="#")

@@ -8,12 +8,14 @@ kinds, by kind (`?kind=workshop|live_class`). Event types carry no language or
 level, so there is no filter for those."""
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, ngettext
 
 SESSIONS_PER_ITEM = 3
 
@@ -80,12 +82,37 @@ def load_workshops(tenant, *, kinds=None, teacher_id=None, kind=None, limit=12, 
             to_attr="next_sessions",
         ))[:limit]
     )
+    book_base = booking_url("booking:book_session", _Placeholder)
+    waitlist_base = booking_url("booking:join_waitlist", _Placeholder)
     for event_type in event_types:
         for session in event_type.next_sessions:
-            session.book_url = booking_url("booking:book_session", session)
-            session.waitlist_url = booking_url("booking:join_waitlist", session)
+            # URLs and labels made here, not by a dozen template tags per session.
+            session.book_url = _fill(book_base, session.pk)
+            session.waitlist_url = _fill(waitlist_base, session.pk)
+            start = session.start.astimezone(UTC)
+            session.start_iso = start.isoformat()
+            session.when_label = dateformat.format(start, "D j M, H:i")
+            session.when_short = dateformat.format(start, "D j M H:i")
+            teacher = session.teacher
+            session.teacher_name = (teacher.get_full_name() or teacher.email) if teacher is not None else ""
+            seats = session.seats_left
+            session.seats_label = (ngettext("%(seats)s seat left", "%(seats)s seats left", seats) % {"seats": seats}
+                                   if seats else "")
     return WorkshopListing(event_types=event_types, teachers=teachers, selected_teacher=teacher_id,
                            kinds=offered_kinds, selected_kind=selected_kind)
+
+
+class _Placeholder:
+    pk = 987654321
+
+
+def _fill(base, pk):
+    return base.replace(str(_Placeholder.pk), str(pk)) if base else None
+
+
+def session_labels():
+    """The words every session row repeats, translated once per render."""
+    return {"book": gettext("Book"), "soon": gettext("Booking opens soon"), "full": gettext("Full – join the waitlist")}
 
 
 def booking_url(name, session):

@@ -51,3 +51,12 @@ def sessions_jsonld(context):
     from landing import jsonld
 
     return jsonld.script(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def landing_blocks(context, page, stream=None):
+    """The page's blocks rendered (`block_type`, `id`, `html`), from the block
+    fragment cache where it can (landing/fragments.py): `{% landing_blocks page as blocks %}`."""
+    from landing.fragments import render_blocks
+
+    return render_blocks(context, page, stream if stream is not None else page.body)

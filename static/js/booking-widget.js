@@ -1,7 +1,9 @@
 // The booking widget block: show the open times in the visitor's own time zone.
 // The server renders the first days (in ?tz=, the tz cookie, or UTC); this asks the
 // slots API again for the browser's zone, or the zone chosen in the form, and redraws.
-// Without JavaScript the form reloads the page with ?tz=.
+// Without JavaScript the form reloads the page with ?tz= (the server checks the zone).
+// The zone field is a text input with a short <datalist>; on first focus this fills
+// the list with every zone the browser knows, and checks a typed zone before asking.
 (function () {
   "use strict";
   var lang = document.documentElement.lang || undefined;
@@ -94,8 +96,8 @@
       .then(function (data) {
         draw(widget, data.start, days, data.slots);
         widget.dataset.zone = data.timezone;
-        var select = widget.querySelector("select[name=tz]");
-        if (select) select.value = data.timezone;
+        var input = widget.querySelector("input[name=tz]");
+        if (input) input.value = data.timezone;
         var name = widget.querySelector("[data-zone-name]");
         if (name) name.textContent = data.timezone;
         if (error) error.hidden = true;
@@ -109,12 +111,53 @@
       });
   }
 
+  function isZone(name) {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: name });
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function fillZones(list) {
+    if (!list || list.dataset.full || typeof Intl.supportedValuesOf !== "function") return;
+    var have = {};
+    Array.prototype.forEach.call(list.options, function (option) { have[option.value] = true; });
+    var options = [];
+    Intl.supportedValuesOf("timeZone").forEach(function (name) {
+      if (have[name]) return;
+      var option = document.createElement("option");
+      option.value = name;
+      options.push(option);
+    });
+    list.append.apply(list, options);
+    list.dataset.full = "true";
+  }
+
+  function zoneError(widget, input, show) {
+    var note = widget.querySelector("[data-zone-error]");
+    if (!note) return;
+    note.textContent = show ? note.dataset.message : "";
+    note.hidden = !show;
+    if (show) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+  }
+
   document.querySelectorAll("[data-booking-widget]").forEach(function (widget) {
-    var form = widget.querySelector(".widget-zone");
+    var form = widget.querySelector("[data-zone-form]");
     if (form) {
+      var input = form.elements.tz;
+      input.addEventListener("focus", function () { fillZones(form.querySelector("[data-zone-list]")); }, { once: true });
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        show(widget, form.elements.tz.value, true);
+        var zone = input.value.trim();
+        if (!zone || !isZone(zone)) {
+          zoneError(widget, input, true);
+          input.focus();
+          return;
+        }
+        zoneError(widget, input, false);
+        show(widget, zone, true);
       });
     }
     var browserZone;

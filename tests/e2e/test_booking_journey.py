@@ -136,8 +136,14 @@ def test_widget_slot_leads_to_the_booking_form_and_embed_resizes(tenant_host, me
     page.goto(base + "/")
     # The widget redraws in the browser's zone, and the zone can be changed with the keyboard.
     expect(page.locator("[data-zone-name]")).to_have_text("Europe/Paris")
-    page.get_by_role("combobox", name="Time zone").select_option("Asia/Tokyo")
+    zone = page.get_by_role("combobox", name="Time zone")
+    zone.fill("Mars/Olympus_Mons")
+    zone.press("Enter")
+    expect(page.locator("[data-zone-error]")).to_be_visible()
+    expect(page.locator("[data-zone-name]")).to_have_text("Europe/Paris")
+    zone.fill("Asia/Tokyo")
     page.get_by_role("button", name="Show times").press("Enter")
+    expect(page.locator("[data-zone-error]")).to_be_hidden()
     expect(page.locator("[data-zone-name]")).to_have_text("Asia/Tokyo")
     first_time = page.locator(".widget-time").first
     first_time.focus()

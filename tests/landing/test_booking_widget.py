@@ -35,7 +35,12 @@ def test_one_to_one_slots_link_to_the_booking_page_with_the_start(tenant, teache
     # The teacher is free 08:00-20:00 UTC: 15:00-02:00 in Ho Chi Minh City (UTC+7).
     assert all(label >= "15:00" or label < "03:00" for _url, label in links)
     assert "Times are shown in <strong data-zone-name>Asia/Ho_Chi_Minh</strong>" in html
-    assert '<option value="Asia/Ho_Chi_Minh" selected>' in html
+    # The zone is a text field with a short list of suggestions, not a <select> of every zone.
+    assert re.search(r'<input id="booking-widget-1-tz" name="tz" type="text" value="Asia/Ho_Chi_Minh" '
+                     r'list="booking-widget-1-zones"', html)
+    datalist = re.search(r'<datalist id="booking-widget-1-zones"[^>]*>(.*?)</datalist>', html, re.S).group(1)
+    assert '<option value="Asia/Ho_Chi_Minh">' in datalist and '<option value="Europe/London">' in datalist
+    assert datalist.count("<option") < 40 and "<select" not in html.split("booking-widget-1")[1].split("</form>")[0]
     assert f'data-api="/api/v1/event-types/{event_type.pk}/slots"' in html
     assert "data-zone-chosen" in html
 
@@ -51,6 +56,24 @@ def test_the_zone_cookie_is_used_and_utc_without_one(tenant, teacher):
     assert "<strong data-zone-name>Europe/Paris</strong>" in client.get("/").content.decode()
     client.cookies["tz"] = "Not/AZone"
     assert "<strong data-zone-name>UTC</strong>" in client.get("/").content.decode()
+
+
+def test_any_zone_can_be_typed_and_an_unknown_one_is_refused(tenant, teacher):
+    make_one_on_one(tenant, teacher, slug="trial")
+    set_body(tenant, [widget("trial")])
+    client = host_client(tenant)
+
+    # A zone that is not among the suggestions works, and is suggested back.
+    html = client.get("/", {"tz": "America/Argentina/Buenos_Aires"}).content.decode()
+    assert "<strong data-zone-name>America/Argentina/Buenos_Aires</strong>" in html
+    assert '<option value="America/Argentina/Buenos_Aires">' in html
+    assert re.search(r'data-zone-error data-message="[^"]+" hidden></p>', html)
+
+    html = client.get("/", {"tz": "Mars/Olympus_Mons"}).content.decode()
+    assert "<strong data-zone-name>UTC</strong>" in html
+    assert re.search(r'role="alert" data-zone-error data-message="[^"]+">That time zone is not known', html)
+    # ...and the page without ?tz= is not left with the error (fragment and page caches).
+    assert re.search(r'data-zone-error data-message="[^"]+" hidden></p>', client.get("/").content.decode())
 
 
 def test_sessions_link_to_their_booking_page_and_full_ones_are_left_out(tenant, teacher):

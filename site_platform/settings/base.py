@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Anonymous landing pages straight from the cache, before sessions and the rest.
+    "landing.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language is chosen before the tenant, so the tenant middleware's own
     # pages ("Site not found", "Temporarily unavailable") speak it too.

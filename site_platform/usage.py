@@ -20,8 +20,7 @@ from celery import shared_task
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils import translation
@@ -128,26 +127,54 @@ def publish_limit_problems(*, tenant, event_type, is_published, price):
 
 def count_booking(tenant, *, now=None):
     """Count one booking towards the tenant's month. Returns False, counting nothing,
-    when the plan's monthly allowance is used up.
+    when the plan's monthly allowance is used up. `tenant` is a Tenant or its id.
 
     MUST be called inside the transaction that creates the booking: the row stays
     locked until it commits, and a rollback takes the count back.
+
+    One statement on the usual path: the conditional UPDATE reads the plan's limit in a
+    subquery and returns the new count and the limit. Only when the month's row does not
+    exist yet (the first booking of the month) is it inserted and the UPDATE run again.
     """
     month = month_of(now)
-    tenant_id = tenant.pk
-    MonthlyUsage.objects.bulk_create([MonthlyUsage(tenant_id=tenant_id, month=month)], ignore_conflicts=True)
-    limit = Tenant.objects.filter(pk=tenant_id).values_list("plan__max_bookings_per_month", flat=True).first()
-    rows = MonthlyUsage.objects.filter(tenant_id=tenant_id, month=month)
-    if limit is not None:
-        rows = rows.filter(bookings__lt=limit)
-    if not rows.update(bookings=F("bookings") + 1):
+    tenant_id = getattr(tenant, "pk", tenant)
+    counted = _increment(tenant_id, month)
+    if counted is None:
+        MonthlyUsage.objects.bulk_create([MonthlyUsage(tenant_id=tenant_id, month=month)], ignore_conflicts=True)
+        counted = _increment(tenant_id, month)
+    if counted is None:
         return False
+    used, limit = counted
     if limit:
-        used = MonthlyUsage.objects.filter(tenant_id=tenant_id, month=month).values_list("bookings", flat=True).get()
         for threshold in NOTICE_THRESHOLDS:
             if used >= math.ceil(limit * threshold / 100):
                 _note_threshold(tenant_id, month, threshold, limit)
     return True
+
+
+def _increment(tenant_id, month):
+    """`bookings = bookings + 1 WHERE bookings < the plan's limit` on the tenant's row for the
+    month; (new count, limit or None), or None when no row was updated (no row, or the limit
+    is reached)."""
+    qn = connection.ops.quote_name
+    column = lambda model, name: f"{qn(model._meta.db_table)}.{qn(model._meta.get_field(name).column)}"  # noqa: E731
+    Plan = Tenant._meta.get_field("plan").related_model
+    limit_sql = (f"(SELECT {column(Plan, 'max_bookings_per_month')} FROM {qn(Tenant._meta.db_table)} "
+                 f"INNER JOIN {qn(Plan._meta.db_table)} ON {column(Plan, 'id')} = {column(Tenant, 'plan')} "
+                 f"WHERE {column(Tenant, 'id')} = %s)")
+    bookings = qn(MonthlyUsage._meta.get_field("bookings").column)
+    sql = (f"UPDATE {qn(MonthlyUsage._meta.db_table)} SET {bookings} = {bookings} + 1 "
+           f"WHERE {qn(MonthlyUsage._meta.get_field('tenant').column)} = %s "
+           f"AND {qn(MonthlyUsage._meta.get_field('month').column)} = %s "
+           f"AND {bookings} < COALESCE({limit_sql}, %s) RETURNING {bookings}, {limit_sql}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant_id, connection.ops.adapt_datefield_value(month), tenant_id, UNLIMITED, tenant_id])
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+# Above any count a month can reach: the "limit" of a plan without one.
+UNLIMITED = 2**31 - 1
 
 
 def _note_threshold(tenant_id, month, threshold, limit):

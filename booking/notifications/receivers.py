@@ -43,7 +43,10 @@ def remember_booking_language(sender, booking_id, actor_id=None, **kwargs):
         pk=booking_id, source__in=[Booking.Source.DIRECT, Booking.Source.WAITLIST],
     ).values_list("attendee_id", flat=True).first()
     if language and booked_by_student is not None and actor_id in (None, booked_by_student):
-        BookingLanguage.objects.get_or_create(booking_id=booking_id, defaults={"language": language})
+        # One INSERT that keeps a language already stored (get_or_create: a read and a
+        # transaction of its own around the insert).
+        BookingLanguage.objects.bulk_create([BookingLanguage(booking_id=booking_id, language=language)],
+                                            ignore_conflicts=True)
 
 
 @receiver(signals.booking_confirmed, dispatch_uid="notifications.booking_confirmed")

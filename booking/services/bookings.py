@@ -126,12 +126,20 @@ def _as_pk(value):
 
 def _lock_attendee(attendee):
     """Serialise one student's bookings, so a double submit sees the first one."""
-    get_user_model().objects.select_for_update().filter(pk=attendee.pk).first()
+    list(get_user_model().objects.select_for_update().filter(pk=attendee.pk).values_list("pk", flat=True))
 
 
-def _open_session(event_type, session, now):
-    session_id = _as_pk(session)
-    found = Session.objects.for_tenant(event_type.tenant_id).filter(pk=session_id).first() if session_id else None
+def _open_session(event_type, session, now, *, reuse=False):
+    """The session to book, checked. With `reuse`, a Session instance the caller has just
+    loaded (the booking view reads it, scoped to the request's tenant) is used as it is,
+    not read again: `_take_seats_as_read` then checks in its UPDATE that the row still
+    says what the instance says."""
+    if reuse and isinstance(session, Session) and session.pk and not session._state.adding \
+            and session.tenant_id == event_type.tenant_id:
+        found = session
+    else:
+        session_id = _as_pk(session)
+        found = Session.objects.for_tenant(event_type.tenant_id).filter(pk=session_id).first() if session_id else None
     if found is None:
         raise BookingError("session_not_found")
     if found.event_type_id != event_type.pk:
@@ -141,6 +149,28 @@ def _open_session(event_type, session, now):
     if found.start < now + timedelta(minutes=event_type.minimum_notice_minutes):
         raise BookingError("too_late")
     return found
+
+
+def _take_seats_as_read(session, seats, event_type, now):
+    """Take seats in a session the caller read before this transaction (not read again).
+    The UPDATE also requires the fields the booking copies (start, end, teacher) to be
+    unchanged. When it takes nothing: a session that already looked full is "full";
+    otherwise the row is read as the old path did (`_open_session`: cancelled, too late,
+    gone) and, if it was changed or seats came free meanwhile, the seats are taken in the
+    row as it is now. Returns the session the booking is for."""
+    taken = Session.objects.filter(
+        pk=session.pk, status=Session.Status.SCHEDULED, seats_taken__lte=F("capacity") - seats,
+        start=session.start, end=session.end, teacher_id=session.teacher_id,
+    ).update(seats_taken=F("seats_taken") + seats)
+    if taken:
+        return session
+    if session.seats_taken + seats > session.capacity:
+        raise BookingError("full")
+    fresh = _open_session(event_type, session.pk, now)
+    if fresh.seats_taken + seats > fresh.capacity:
+        raise BookingError("full")
+    take_seats([fresh.pk], seats)
+    return fresh
 
 
 def _series_sessions(event_type, session, now):
@@ -192,7 +222,8 @@ def create_booking(*, event_type, session=None, start=None, teacher=None, attend
     nothing written when the booking cannot be made.
     """
     now = now or dj_timezone.now()
-    tenant = event_type.tenant
+    # The tenant's id is enough (count, audit): its row is read only for the monthly-limit message.
+    tenant_id = event_type.tenant_id
     if not event_type.is_published and not override_whitelist:
         raise BookingError("event_not_open")
     seats = parse_seats(seats, event_type)
@@ -209,13 +240,13 @@ def create_booking(*, event_type, session=None, start=None, teacher=None, attend
                 booking, duplicate = _create_for_session(event_type, session, attendee, seats, answers, source, now)
             if duplicate:
                 return booking
-            if not plan_usage.count_booking(tenant, now=now):
-                raise BookingError("monthly_limit", school=tenant.name)
-            audit.record("booking.created", tenant=tenant, actor=actor or attendee, target=f"booking:{booking.uid}",
+            if not plan_usage.count_booking(tenant_id, now=now):
+                raise BookingError("monthly_limit", school=event_type.tenant.name)
+            audit.record("booking.created", tenant=tenant_id, actor=actor or attendee, target=f"booking:{booking.uid}",
                          event_type=event_type.pk, session=booking.session_id, seats=booking.seats,
                          status=booking.status, source=booking.source, attendee=booking.attendee_email)
             if overridden:
-                audit.record("booking.whitelist_override", tenant=tenant, actor=actor,
+                audit.record("booking.whitelist_override", tenant=tenant_id, actor=actor,
                              target=f"booking:{booking.uid}", event_type=event_type.pk,
                              attendee=booking.attendee_email)
             _announce_created(booking, actor)
@@ -253,12 +284,20 @@ def _new_booking(event_type, attendee, *, seats, answers, source, now, **fields)
 
 
 def _create_for_session(event_type, session, attendee, seats, answers, source, now, *, seats_held=False):
-    session = _open_session(event_type, session, now)
+    # A per-session event type, whose seats the UPDATE below takes in this session only: the
+    # caller's instance will do. Whole-series event types (seats in every session of the
+    # series, found from the session's row) and seats held by an offer (no UPDATE): read it.
+    per_session = event_type.booked_as != EventType.BookedAs.WHOLE_SERIES
+    given = session
+    session = _open_session(event_type, session, now, reuse=per_session and not seats_held)
+    reused = session is given
     duplicate = None if seats_held else _recent_duplicate(attendee, event_type, session=session)
     if duplicate is not None:
         return duplicate, True
     sessions = _series_sessions(event_type, session, now)
-    if not seats_held:
+    if reused:
+        sessions = [_take_seats_as_read(session, seats, event_type, now)]
+    elif not seats_held:
         take_seats([s.pk for s in sessions], seats)
     whole_series = event_type.booked_as == EventType.BookedAs.WHOLE_SERIES
     booking = _new_booking(event_type, attendee, seats=seats, answers=answers, source=source, now=now,

@@ -10,18 +10,29 @@ import logging
 from booking import signals as booking_signals
 
 from . import payloads, services
+from .models import Endpoint
 
 logger = logging.getLogger("integrations.webhooks")
+
+
+def _subscribed(tenant_id, event_type):
+    return [e for e in Endpoint.objects.filter(tenant_id=tenant_id, is_active=True) if e.wants(event_type)]
 
 
 def _safely(event_type, build):
     def receiver(sender, **kwargs):
         try:
+            # Most tenants have no endpoint for the event: one query answers that, before
+            # the payload (the booking with its event type, attendee and teacher) is built.
+            tenant_id = kwargs.get("tenant_id") or getattr(kwargs.get("tenant"), "pk", kwargs.get("tenant"))
+            endpoints = _subscribed(tenant_id, event_type) if tenant_id is not None else None
+            if endpoints == []:
+                return
             found = build(**kwargs)
             if found is None:
                 return
-            tenant_id, data = found
-            services.enqueue_event(tenant_id, event_type, data)
+            built_for, data = found
+            services.enqueue_event(built_for, event_type, data, endpoints=endpoints if built_for == tenant_id else None)
         except Exception:
             logger.exception("could not queue the %s webhook", event_type)
 

@@ -174,6 +174,8 @@ class AuditEntry(models.Model):
 
     objects = TenantOwnedQuerySet.as_manager()
     tenant_admin_permissions = ("view",)
+    # Audit entries refer to nothing Wagtail needs to track: skip its reference index.
+    wagtail_reference_index_ignore = True
 
     class Meta:
         ordering = ["-created_at", "-id"]

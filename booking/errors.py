@@ -1,7 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
+from site_platform.errors import CatalogueError
 
-class BookingError(Exception):
+
+class BookingError(CatalogueError):
     """A refusal a user can read. `code` picks a message from the catalogue;
     extra keyword arguments fill it in and stay available on `params`."""
 
@@ -55,12 +57,3 @@ class BookingError(Exception):
         "attendance_too_early": _("Attendance can be marked once the session has started."),
         "monthly_limit": _("Sorry, %(school)s cannot take more bookings this month. Please contact the school."),
     }
-
-    def __init__(self, code, **params):
-        self.code = code
-        self.params = params
-        super().__init__(self.message)
-
-    @property
-    def message(self):
-        return str(self.messages[self.code] % self.params) if self.params else str(self.messages[self.code])

@@ -1,7 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
+from site_platform.errors import CatalogueError
 
-class IntegrationError(Exception):
+
+class IntegrationError(CatalogueError):
     """A failure of an outside service that a user can read. `code` picks a message
     from the catalogue; `params` fill it in. Store the code and params, not the
     rendered text, so the message shows in the reader's language."""
@@ -17,19 +19,3 @@ class IntegrationError(Exception):
         "feed_not_ics": _("The address did not return an ICS calendar."),
         "feed_too_many_events": _("The calendar has too many events to import (limit: %(limit)s)."),
     }
-
-    def __init__(self, code, **params):
-        self.code = code
-        self.params = params
-        super().__init__(self.message)
-
-    @classmethod
-    def render(cls, code, params=None):
-        template = cls.messages.get(code)
-        if template is None:
-            return ""
-        return str(template % (params or {})) if params else str(template)
-
-    @property
-    def message(self):
-        return self.render(self.code, self.params)

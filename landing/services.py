@@ -6,26 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision, WorkflowState
 
 from site_platform import audit, hosts
+from site_platform.errors import CatalogueError
 
 from .models import LANDING_TEMPLATES
 
 
-class LandingError(Exception):
+class LandingError(CatalogueError):
     messages = {
         "template_unknown": _("Unknown template “%(template)s”."),
         "template_unchanged": _("The page already uses this template."),
         "not_a_landing_page": _("The tenant's home page is not a landing page."),
         "not_allowed": _("You may not change the template of this site."),
     }
-
-    def __init__(self, code, **params):
-        self.code = code
-        self.params = params
-        super().__init__(self.message)
-
-    @property
-    def message(self):
-        return str(self.messages[self.code]) % self.params
 
 
 def user_may_switch_template(user, tenant):

@@ -1,8 +1,35 @@
 from django.utils.translation import gettext_lazy as _
 
 
-class PlatformError(Exception):
-    """A refusal a user can read. `code` picks a message from the catalogue."""
+class CatalogueError(Exception):
+    """The base of each app's one error type: a refusal a user can read.
+
+    `code` picks a message from the subclass's `messages` catalogue; keyword
+    arguments fill it in and stay on `params`. Store code and params rather than
+    the text, so a message can be shown later in the reader's language.
+    """
+
+    messages = {}
+
+    def __init__(self, code, **params):
+        self.code = code
+        self.params = params
+        super().__init__(self.message)
+
+    @classmethod
+    def render(cls, code, params=None):
+        template = cls.messages.get(code)
+        if template is None:
+            return ""
+        return str(template % params) if params else str(template)
+
+    @property
+    def message(self):
+        return self.render(self.code, self.params)
+
+
+class PlatformError(CatalogueError):
+    """A refusal of the platform's own operations (tenants, members)."""
 
     messages = {
         "subdomain_invalid": _(
@@ -18,12 +45,3 @@ class PlatformError(Exception):
         "domain_invalid": _("“%(domain)s” is not a valid domain name."),
         "domain_taken": _("The domain “%(domain)s” is already used by another site."),
     }
-
-    def __init__(self, code, **params):
-        self.code = code
-        self.params = params
-        super().__init__(self.message)
-
-    @property
-    def message(self):
-        return str(self.messages[self.code] % self.params)

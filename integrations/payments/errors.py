@@ -1,7 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
+from site_platform.errors import CatalogueError
 
-class PaymentError(Exception):
+
+class PaymentError(CatalogueError):
     """A refusal a user can read; `code` picks the message from the catalogue."""
 
     messages = {
@@ -26,12 +28,3 @@ class PaymentError(Exception):
         "publish_needs_account": _("A paid event type cannot be published until the school's Stripe account is "
                                    "connected (Payments → Stripe account)."),
     }
-
-    def __init__(self, code, **params):
-        self.code = code
-        self.params = params
-        super().__init__(self.message)
-
-    @property
-    def message(self):
-        return str(self.messages[self.code] % self.params) if self.params else str(self.messages[self.code])

@@ -1,7 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
+from site_platform.errors import CatalogueError
 
-class WebhookError(Exception):
+
+class WebhookError(CatalogueError):
     """A refusal a tenant admin can read. `code` picks a message from the catalogue."""
 
     messages = {
@@ -15,12 +17,3 @@ class WebhookError(Exception):
         "event_unknown": _("Unknown event “%(event)s”."),
         "endpoint_disabled": _("This endpoint is disabled; enable it first."),
     }
-
-    def __init__(self, code, **params):
-        self.code = code
-        self.params = params
-        super().__init__(self.message)
-
-    @property
-    def message(self):
-        return str(self.messages[self.code] % self.params) if self.params else str(self.messages[self.code])

@@ -16,7 +16,7 @@ from wagtail.admin.views import generic
 from site_platform.admin_scoping import ScopedObjectMixin, scope_queryset
 
 from . import exports
-from .admin_forms import CancelSessionForm, RecurrenceForm, SeriesEditForm
+from .admin_forms import RecurrenceForm, SeriesEditForm
 from .errors import BookingError
 from .models import Session, SessionSeries
 from .services import sessions as session_service
@@ -74,28 +74,6 @@ class AdminPageMixin:
     def render(self, request, context):
         context.setdefault("header_icon", self.viewset.icon if self.viewset else "calendar")
         return TemplateResponse(request, self.template_name, context)
-
-
-class SessionCancelView(AdminPageMixin, View):
-    template_name = "booking/admin/session_cancel.html"
-
-    def dispatch(self, request, pk):
-        require_perm(request.user, Session, "change")
-        self.session = scoped_get(Session, request.user, pk)
-        return super().dispatch(request, pk)
-
-    def get(self, request, pk):
-        return self.render(request, {"session": self.session, "form": CancelSessionForm(),
-                                     "page_title": _("Cancel session")})
-
-    def post(self, request, pk):
-        form = CancelSessionForm(request.POST)
-        reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        if session_service.cancel_session(self.session, actor=request.user, reason=reason):
-            messages.success(request, _("Session “%(session)s” cancelled.") % {"session": self.session})
-        else:
-            messages.warning(request, BookingError("session_cancelled").message)
-        return redirect(self.viewset.get_url_name("index"))
 
 
 class SessionExportView(View):

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, status
+from rest_framework import authentication, status
 
 from ..models import ApiKey, PersonalToken
 from .errors import ApiError

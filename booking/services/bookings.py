@@ -475,7 +475,6 @@ def reschedule_booking(booking, *, new_session=None, new_start=None, new_teacher
     try:
         with transaction.atomic():
             current = Booking.objects.select_for_update().select_related("event_type", "tenant").get(pk=booking.pk)
-            event_type = current.event_type
             if current.status not in Booking.ACTIVE:
                 raise BookingError("not_active")
             if by_role == Booking.Role.STUDENT and not current.can_reschedule(now):

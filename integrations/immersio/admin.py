@@ -20,7 +20,6 @@ from site_platform.admin_scoping import ScopedObjectMixin, TenantScopedAdminForm
 
 from ..models import ImmersioConnection, SyncRun
 from . import client as api
-from .sync import make_client
 
 SECRET_FIELDS = ("api_key", "webhook_secret", "sso_secret")
 

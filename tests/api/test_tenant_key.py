@@ -5,7 +5,7 @@ and another tenant's ids."""
 import pytest
 from django.utils import timezone
 
-from booking.models import Booking, EventType, Session, WhitelistEntry
+from booking.models import EventType, Session, WhitelistEntry
 from booking.services import bookings as booking_service
 from tests.api.conftest import ApiClient, new_key
 

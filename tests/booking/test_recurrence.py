@@ -1,13 +1,13 @@
 """Sessions from a recurrence rule, series edits and cancellation."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from booking.errors import BookingError
-from booking.models import Blackout, EventType, Schedule, Session, SessionSeries
+from booking.models import Blackout, EventType, Session, SessionSeries
 from booking.services.sessions import (
     cancel_session, create_series, create_session, occurrence_dates, update_series,
 )

@@ -257,24 +257,9 @@ def test_the_refresh_runs_on_celery_beat_every_15_minutes_by_default():
     assert "integrations.tasks.refresh_all_calendar_feeds" in app.tasks
 
 
-@pytest.fixture
-def wagtail_roots(transactional_db):
-    """The root page and collection that Wagtail's migrations create and a flush
-    between transactional tests removes; create_tenant builds on them."""
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import Collection, Locale, Page
-
-    locale, _created = Locale.objects.get_or_create(language_code="en")
-    if not Page.objects.filter(depth=1).exists():
-        Page.add_root(instance=Page(title="Root", slug="root", locale=locale,
-                                    content_type=ContentType.objects.get_for_model(Page)))
-    if not Collection.objects.filter(depth=1).exists():
-        Collection.add_root(name="Root")
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_refreshes_at_once_leave_one_copy(wagtail_roots, tenant, teacher, ics_server, monday):
+def test_two_refreshes_at_once_leave_one_copy(tenant, teacher, ics_server, monday):
     import threading
 
     from django.db import connections

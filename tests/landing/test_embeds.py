@@ -8,7 +8,7 @@ from landing.embeds import parse_origins
 from landing.models import BrandingSettings
 from tests.booking.booking_helpers import make_class, make_one_on_one
 from tests.conftest import host_client
-from tests.landing.conftest import make_workshops, set_body
+from tests.landing.conftest import make_workshops
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

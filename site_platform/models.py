@@ -103,6 +103,7 @@ class Tenant(models.Model):
     teacher_group = models.OneToOneField(
         "auth.Group", on_delete=models.PROTECT, related_name="teacher_of_tenant", null=True, blank=True
     )
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

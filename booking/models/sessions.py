@@ -67,6 +67,8 @@ class Session(TenantOwned):
     seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    meeting_url = models.URLField(_("meeting link"), blank=True,
+                                  help_text=_("This session's own link; empty uses the event type's."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     tenant_admin_permissions = ("view", "add", "change", "delete")

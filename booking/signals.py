@@ -26,3 +26,13 @@ booking_cancelled = Signal()
 booking_rescheduled = Signal()
 # sender=WaitlistEntry class; kwargs: entry_id, tenant_id, session_id
 waitlist_offered = Signal()
+
+# Group bookings (booking.services.participants). sender=BookingParticipant class. Sent after commit.
+# kwargs: booking_id (the booking whose seats changed), tenant_id, actor_id (or None),
+#         action ("added", "named", "replaced", "removed", "released"),
+#         added (list of BookingParticipant ids that now hold a seat),
+#         removed (list of BookingParticipant ids that no longer do),
+#         seats_released (int: seats given back to the session, 0 for a replacement or a naming),
+#         refund_due (Decimal: what the policy refunds the payer for the freed seats, 0 when nothing)
+# One enrollment per participant: an integration enrolls `added` and unenrolls `removed`.
+participants_changed = Signal()

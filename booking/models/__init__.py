@@ -5,11 +5,12 @@ whitelists and waitlists of students."""
 from .api import ApiKey, IdempotencyRecord, PersonalToken
 from .bookings import Booking, BookingSeat, WaitlistEntry, WhitelistEntry
 from .event_types import EventHost, EventType
+from .participants import BookingParticipant
 from .schedules import AvailabilityRange, Blackout, DateOverride, Schedule
 from .sessions import Session, SessionSeries
 
 __all__ = [
     "ApiKey", "IdempotencyRecord", "PersonalToken",
-    "AvailabilityRange", "Blackout", "Booking", "BookingSeat", "DateOverride", "EventHost", "EventType", "Schedule",
+    "AvailabilityRange", "Blackout", "Booking", "BookingParticipant", "BookingSeat", "DateOverride", "EventHost", "EventType", "Schedule",
     "Session", "SessionSeries", "WaitlistEntry", "WhitelistEntry",
 ]

@@ -71,6 +71,14 @@ class Booking(TenantOwned):
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     seats = models.PositiveIntegerField(_("seats"), default=1)
+    seats_given_back = models.PositiveIntegerField(
+        _("seats given back"), default=0, editable=False,
+        help_text=_("Group bookings: seats freed one by one (a participant gave up or was removed). "
+                    "Seats paid for = seats + seats given back."))
+    group_parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="extra_seat_bookings",
+        verbose_name=_("extra seats for"),
+        help_text=_("Seats added to a paid group booking are a booking of their own, paid on their own."))
     attendee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings",
                                  verbose_name=_("attendee"))
     attendee_email = models.EmailField(_("attendee email"))
@@ -141,6 +149,15 @@ class Booking(TenantOwned):
 
     def manage_url(self):
         return self.tenant.root_url + self.manage_path()
+
+    @property
+    def seats_paid_for(self):
+        return self.seats + self.seats_given_back
+
+    @property
+    def group(self):
+        """The booking that heads this one's group (itself unless it holds extra seats)."""
+        return self.group_parent if self.group_parent_id else self
 
     def can_cancel(self, now):
         """A student may cancel or reschedule an active booking until it starts."""

@@ -45,6 +45,11 @@ class EventType(TenantOwned, ClusterableModel):
         PER_SESSION = "per_session", _("Per session")
         WHOLE_SERIES = "whole_series", _("Whole series")
 
+    class ParticipantNames(models.TextChoices):
+        NOT_ASKED = "not_asked", _("Not asked")
+        REQUIRED = "required", _("Required when booking")
+        LATER = "later", _("May be given later, until the cut-off")
+
     class LocationKind(models.TextChoices):
         ONLINE = "online", _("Online (meeting link)")
         IN_PERSON = "in_person", _("In person (address)")
@@ -62,6 +67,12 @@ class EventType(TenantOwned, ClusterableModel):
         help_text=_("Live classes and workshops: how many students a session takes."))
     max_seats_per_booking = models.PositiveIntegerField(
         _("most seats in one booking"), default=1, validators=[MinValueValidator(1)])
+    participant_names = models.CharField(
+        _("participant names"), max_length=12, choices=ParticipantNames.choices, default=ParticipantNames.NOT_ASKED,
+        help_text=_("Group bookings: whether the booker names each participant (name and email)."))
+    participant_names_cutoff_hours = models.PositiveIntegerField(
+        _("name participants until (hours before start)"), default=24,
+        help_text=_("With names given later: how many hours before the start the names must be in."))
     booked_as = models.CharField(_("booked as"), max_length=20, choices=BookedAs.choices,
                                  default=BookedAs.PER_SESSION)
     whitelist_enabled = models.BooleanField(_("whitelist only"), default=False)
@@ -123,6 +134,14 @@ class EventType(TenantOwned, ClusterableModel):
     @property
     def has_sessions(self):
         return self.kind in (self.Kind.LIVE_CLASS, self.Kind.WORKSHOP)
+
+    @property
+    def asks_participants(self):
+        return self.has_sessions and self.participant_names != self.ParticipantNames.NOT_ASKED
+
+    def participant_names_cutoff(self, start):
+        """Until when participants' names may still be given or changed for a session at `start`."""
+        return start - timedelta(hours=self.participant_names_cutoff_hours)
 
     @property
     def is_free(self):

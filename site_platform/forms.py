@@ -27,9 +27,12 @@ class TenantCreateForm(WagtailAdminModelForm):
 
 
 class TenantEditForm(WagtailAdminModelForm):
+    """The super admin's edit form. No status field: a status changes only through the
+    confirmed, audited lifecycle actions (`site_platform.services.lifecycle`)."""
+
     class Meta:
         model = Tenant
-        fields = ["name", "status", "plan", "custom_domain"]
+        fields = ["name", "plan", "custom_domain"]
 
     def validate_unique(self):
         # The service checks the custom domain against every Site, with its own message.

@@ -155,7 +155,7 @@ class TenantEditView(RefusalMixin, generic.EditView):
         data = form.cleaned_data
         try:
             self.object = update_tenant(
-                self.object, name=data["name"], status=data["status"], plan=data.get("plan"),
+                self.object, name=data["name"], plan=data.get("plan"),
                 custom_domain=data.get("custom_domain"), actor=self.request.user,
             )
         except PlatformError as exc:

@@ -1,12 +1,15 @@
 """A super admin's actions on a tenant: approve, suspend, reactivate, cancel, change plan.
 
 Each runs in one transaction, moves only from the states it may leave (a second
-run changes nothing and returns False), saves the tenant (so the host map is
-refreshed and a suspended site shows its "temporarily unavailable" page at once)
-and records an audit entry with the actor.
+run changes nothing and returns False), saves the tenant with the time of the change
+in `status_changed_at` (so the host map is refreshed and a suspended site shows its
+"temporarily unavailable" page at once, and a cancelled tenant's grace period before
+deletion starts) and records an audit entry with the actor. These are the only way a super admin changes a status: the
+tenant edit form has no status field.
 """
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import audit
@@ -45,10 +48,11 @@ def apply_action(tenant, action, *, actor=None):
             return False
         previous = current.status
         current.status = target
-        current.save(update_fields=["status", "updated_at"])
+        current.status_changed_at = timezone.now()
+        current.save(update_fields=["status", "status_changed_at", "updated_at"])
         audit.record(AUDIT_ACTIONS[action], tenant=current, actor=actor, target=f"tenant:{current.pk}",
                      previous=previous, status=target)
-    tenant.status = target
+    tenant.status, tenant.status_changed_at = target, current.status_changed_at
     return True
 
 

@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone as dj_timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -221,35 +222,40 @@ def send_tenant_invitation(tenant_id, user_id):
     )
 
 
-def update_tenant(tenant, *, name, status, plan, custom_domain, actor=None):
-    """Change a tenant's name, status, plan or custom domain; the custom domain's
-    Site (a second Site on the same root page) follows in the same transaction."""
+def update_tenant(tenant, *, name, plan, custom_domain, actor=None):
+    """Change a tenant's name, plan or custom domain; the custom domain's Site (a second
+    Site on the same root page) follows in the same transaction. The status is not
+    changed here: only the lifecycle actions (`services.lifecycle.apply_action`) do that."""
     name = (name or "").strip()
     if not name:
         raise PlatformError("name_required")
     custom_domain = validate_custom_domain(custom_domain, tenant=tenant) if custom_domain else None
     with transaction.atomic():
-        previous = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        changed = [field for field, value in (("name", name), ("status", status), ("plan_id", getattr(plan, "pk", None)),
+        current = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        changed = [field for field, value in (("name", name), ("plan_id", getattr(plan, "pk", None)),
                                               ("custom_domain", custom_domain))
-                   if getattr(previous, field) != value]
-        if previous.custom_domain != custom_domain:
-            if previous.custom_domain:
-                Site.objects.filter(hostname=previous.custom_domain, root_page_id=tenant.root_page_id).delete()
+                   if getattr(current, field) != value]
+        if current.custom_domain != custom_domain:
+            if current.custom_domain:
+                Site.objects.filter(hostname=current.custom_domain, root_page_id=current.root_page_id).delete()
             if custom_domain:
-                Site.objects.create(hostname=custom_domain, port=443, root_page_id=tenant.root_page_id, site_name=name)
-        tenant.name, tenant.status, tenant.plan, tenant.custom_domain = name, status, plan, custom_domain
-        tenant.save()
-        Site.objects.filter(root_page_id=tenant.root_page_id).update(site_name=name)
-        audit.record("tenant.updated", tenant=tenant, actor=actor, target=f"tenant:{tenant.pk}", changed=changed,
-                     status=status, custom_domain=custom_domain)
+                Site.objects.create(hostname=custom_domain, port=443, root_page_id=current.root_page_id, site_name=name)
+        current.name, current.plan, current.custom_domain = name, plan, custom_domain
+        current.save(update_fields=["name", "plan", "custom_domain", "updated_at"])
+        Site.objects.filter(root_page_id=current.root_page_id).update(site_name=name)
+        audit.record("tenant.updated", tenant=current, actor=actor, target=f"tenant:{current.pk}", changed=changed,
+                     custom_domain=custom_domain)
+    tenant.name, tenant.plan, tenant.custom_domain, tenant.status = name, plan, custom_domain, current.status
     return tenant
 
 
 def set_tenant_status(tenant, status, *, actor=None):
+    """Set a status directly (management commands and tests). The super admin's screens go
+    through `services.lifecycle.apply_action`, which also checks the status it leaves."""
     old = tenant.status
     with transaction.atomic():
         tenant.status = status
-        tenant.save(update_fields=["status", "updated_at"])
+        tenant.status_changed_at = dj_timezone.now()
+        tenant.save(update_fields=["status", "status_changed_at", "updated_at"])
         audit.record(f"tenant.{status}", tenant=tenant, actor=actor, target=f"tenant:{tenant.pk}", previous=old)
     return tenant

@@ -1,9 +1,12 @@
-"""The super admin's tenant screens: create through the same service, edit, audit."""
+"""The super admin's tenant screens: create through the same service, edit (no status: a status
+changes only through the confirmed lifecycle actions), audit."""
 
 import pytest
 from django.core import mail
 
+from booking.models import Booking
 from site_platform.models import AuditEntry, Tenant
+from tests.booking.booking_helpers import make_class
 from tests.conftest import host_client
 
 pytestmark = pytest.mark.django_db
@@ -45,15 +48,44 @@ def test_bad_input_in_the_form_shows_the_message_and_creates_nothing(superadmin,
     assert Tenant.objects.count() == before
 
 
-def test_suspending_from_the_edit_form_takes_the_site_offline_and_is_audited(superadmin, tenant):
+def test_edit_form_has_no_status_and_cannot_change_it(superadmin, tenant):
     client = host_client(user=superadmin)
+    form = client.get(f"/admin/tenants/edit/{tenant.pk}/").content.decode()
+    assert 'name="status"' not in form
     response = client.post(f"/admin/tenants/edit/{tenant.pk}/", {
-        "name": tenant.name, "status": "suspended", "plan": "", "custom_domain": "",
+        "name": "Hanoi English Centre (renamed)", "status": "suspended", "plan": "", "custom_domain": "",
     })
     assert response.status_code == 302
-    assert host_client(tenant).get("/").status_code == 503
+    tenant.refresh_from_db()
+    assert tenant.name == "Hanoi English Centre (renamed)" and tenant.status == "active"
+    assert host_client(tenant).get("/").status_code == 200
     entry = AuditEntry.objects.get(action="tenant.updated", tenant=tenant)
-    assert entry.actor == superadmin and "status" in entry.data["changed"]
+    assert entry.actor == superadmin and entry.data["changed"] == ["name"]
+    assert not AuditEntry.objects.filter(action="tenant.suspended").exists()
+
+
+def test_suspending_through_the_confirmed_action_takes_the_site_offline_and_is_audited(superadmin, tenant, teacher,
+                                                                                       student):
+    _event_type, (session,) = make_class(tenant, teacher, capacity=5)
+    client = host_client(user=superadmin)
+    question = client.get(f"/admin/tenants/{tenant.pk}/status/suspend/").content.decode()
+    assert "temporarily unavailable" in question
+    assert client.post(f"/admin/tenants/{tenant.pk}/status/suspend/").status_code == 302
+
+    page = host_client(tenant).get("/")
+    assert page.status_code == 503 and "Temporarily unavailable" in page.content.decode()
+    booked = host_client(tenant, user=student).post(f"/book/session/{session.pk}/", {"seats": "1"})
+    assert booked.status_code == 503 and not Booking.objects.exists()
+    tenant.refresh_from_db()
+    assert tenant.status == "suspended" and tenant.status_changed_at is not None
+    entry = AuditEntry.objects.get(action="tenant.suspended", tenant=tenant)
+    assert entry.actor == superadmin and entry.data["previous"] == "active"
+
+    client.post(f"/admin/tenants/{tenant.pk}/status/reactivate/")
+    assert host_client(tenant).get("/").status_code == 200
+    assert host_client(tenant, user=student).post(f"/book/session/{session.pk}/", {"seats": "1"}).status_code == 302
+    assert Booking.objects.filter(status="confirmed").count() == 1
+    assert AuditEntry.objects.get(action="tenant.reactivated", tenant=tenant).actor == superadmin
 
 
 def test_tenant_admin_cannot_create_tenants(tenant_admin):
@@ -65,9 +97,9 @@ def test_tenant_admin_cannot_create_tenants(tenant_admin):
 def test_custom_domain_taken_by_another_tenant_is_refused_on_edit(superadmin, tenant, other_tenant):
     client = host_client(user=superadmin)
     client.post(f"/admin/tenants/edit/{other_tenant.pk}/", {
-        "name": other_tenant.name, "status": "active", "plan": "", "custom_domain": "english.example.com"})
+        "name": other_tenant.name, "plan": "", "custom_domain": "english.example.com"})
     response = client.post(f"/admin/tenants/edit/{tenant.pk}/", {
-        "name": tenant.name, "status": "active", "plan": "", "custom_domain": "english.example.com"})
+        "name": tenant.name, "plan": "", "custom_domain": "english.example.com"})
     assert response.status_code == 200
     assert "already used" in response.content.decode()
     tenant.refresh_from_db()
@@ -79,7 +111,7 @@ def test_custom_domain_taken_by_another_tenant_is_refused_on_edit(superadmin, te
 def test_custom_domain_set_changed_and_removed_in_the_admin(superadmin, tenant):
     client = host_client(user=superadmin)
     edit = f"/admin/tenants/edit/{tenant.pk}/"
-    fields = {"name": tenant.name, "status": "active", "plan": ""}
+    fields = {"name": tenant.name, "plan": ""}
     client.post(edit, {**fields, "custom_domain": "learn.example.com"})
     assert host_client().get("/", HTTP_HOST="learn.example.com").status_code == 200
     client.post(edit, {**fields, "custom_domain": "study.example.com"})

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import audit, usage
 from ..errors import PlatformError
-from ..models import Invitation, Membership
+from ..models import Invitation, Membership, Tenant
 from .tenants import add_member
 
 INVITATION_DAYS = 7
@@ -198,6 +198,10 @@ def _accept_locked(invitation, user):
     check_usable(current)
     if user.email.lower() != current.email.lower():
         raise InvitationError("wrong_account", email=current.email, current=user.email)
+    if current.role == Membership.Role.TEACHER:
+        # Two invitations of one tenant lock different rows; the tenant's row makes their
+        # teacher-limit checks take turns, so the last seat goes to one of them only.
+        Tenant.objects.select_for_update().filter(pk=current.tenant_id).values_list("pk", flat=True).first()
     add_member(current.tenant, current.email, current.role, actor=user)
     if current.name and not (user.first_name or user.last_name):
         first, _sep, last = current.name.partition(" ")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone as dj_timezone
 
 from site_platform import audit
+from site_platform import usage as plan_usage
 
 from .. import signals
 from ..errors import BookingError
@@ -126,7 +127,13 @@ def _offer_locked(session_id, now):
 
 def claim_offer(entry, *, token, user, answers=None, now=None):
     """Turn a held offer into a booking on the seats it holds. Claiming twice returns
-    the same booking. Raises BookingError("offer_invalid"/"offer_expired")."""
+    the same booking. Raises BookingError("offer_invalid"/"offer_expired").
+
+    The booking counts towards the plan's monthly allowance in the same transaction
+    (`site_platform.usage.count_booking`). When the allowance is used up the claim is
+    refused with BookingError("monthly_limit") and nothing is written: the offer stays
+    the student's, its seats still held, until it expires (the school may change plan,
+    or a new month starts), and only then passes to the next in line."""
     now = now or dj_timezone.now()
     with transaction.atomic():
         current = WaitlistEntry.objects.select_for_update().select_related("session__event_type").get(pk=entry.pk)
@@ -141,6 +148,8 @@ def claim_offer(entry, *, token, user, answers=None, now=None):
         booking, _duplicate = booking_service._create_for_session(
             event_type, current.session, user, current.seats, answers, Booking.Source.WAITLIST, now,
             seats_held=True)
+        if not plan_usage.count_booking(current.tenant_id, now=now):
+            raise BookingError("monthly_limit", school=current.tenant.name)
         WaitlistEntry.objects.filter(pk=current.pk, status=WaitlistEntry.Status.OFFERED).update(
             status=WaitlistEntry.Status.CLAIMED, booking=booking)
         audit.record("booking.created", tenant=current.tenant, actor=user, target=f"booking:{booking.uid}",

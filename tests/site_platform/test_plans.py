@@ -11,8 +11,8 @@ from django.db import connection
 
 from booking import publish_checks
 from booking.errors import BookingError
-from booking.models import Booking, EventType
-from booking.services import bookings
+from booking.models import Booking, EventType, WaitlistEntry
+from booking.services import bookings, waitlist
 from site_platform.models import Membership, MonthlyUsage, Plan, Tenant, UsageNotice
 from site_platform.services.tenants import add_member
 from site_platform.usage import PlanLimitError, month_of, usage_summary
@@ -134,6 +134,46 @@ def test_refused_booking_does_not_count_and_next_month_starts_again(tenant, teac
     bookings.create_booking(event_type=event_type, session=session, attendee=second, now=july)
     assert dict(MonthlyUsage.objects.values_list("month", "bookings")) == {
         datetime(2026, 6, 1).date(): 1, datetime(2026, 7, 1).date(): 1}
+
+
+def test_waitlist_claim_counts_and_is_refused_politely_at_the_limit_keeping_the_offer(tenant, teacher, student):
+    plan = on_plan(tenant, "lite", max_bookings_per_month=2)
+    event_type, (session,) = make_class(tenant, teacher, capacity=1)
+    holder, latecomer = make_user("holder@example.com"), make_user("late@example.com")
+    first = bookings.create_booking(event_type=event_type, session=session, attendee=holder)  # 1 of 2
+    entry = waitlist.join_waitlist(session, student)
+    bookings.cancel_booking(first, reason="", actor=None, by_role="admin")
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+
+    claimed = waitlist.claim_offer(entry, token=entry.offer_token, user=student)  # 2 of 2: the last one allowed
+    assert claimed.status == Booking.Status.CONFIRMED and claimed.source == Booking.Source.WAITLIST
+    assert MonthlyUsage.objects.get(tenant=tenant, month=month_of()).bookings == 2
+
+    second = waitlist.join_waitlist(session, latecomer)
+    bookings.cancel_booking(claimed, reason="", actor=None, by_role="admin")
+    second.refresh_from_db()
+    assert second.status == WaitlistEntry.Status.OFFERED
+    client = host_client(tenant, user=latecomer)
+    refused = client.post(f"/waitlist/{second.pk}/claim/", {"token": second.offer_token})
+    assert refused.status_code == 400
+    assert ("Sorry, Hanoi English Centre cannot take more bookings this month. Please contact the school."
+            in refused.content.decode())
+    # Nothing written: no booking, no count; the offer is still the latecomer's, its seat held.
+    assert not Booking.objects.filter(attendee=latecomer).exists()
+    assert MonthlyUsage.objects.get(tenant=tenant, month=month_of()).bookings == 2
+    second.refresh_from_db()
+    assert second.status == WaitlistEntry.Status.OFFERED and second.booking_id is None
+    session.refresh_from_db()
+    assert session.seats_taken == 1
+    assert "Claim my seat" in client.get(second.claim_path()).content.decode()
+
+    Plan.objects.filter(pk=plan.pk).update(max_bookings_per_month=3)  # the school upgrades
+    assert client.post(f"/waitlist/{second.pk}/claim/", {"token": second.offer_token}).status_code == 302
+    assert Booking.objects.get(attendee=latecomer).status == Booking.Status.CONFIRMED
+    assert MonthlyUsage.objects.get(tenant=tenant, month=month_of()).bookings == 3
+    session.refresh_from_db()
+    assert session.seats_taken == 1
 
 
 def test_student_sees_the_polite_message_on_the_site(tenant, teacher, student):

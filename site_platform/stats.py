@@ -2,10 +2,11 @@
 and `GET /api/v1/tenant/stats?period=month` all read them from here.
 
 Periods are calendar periods in UTC containing `now`: the week from Monday, the
-month, the year. Revenue is the sum of the amounts of confirmed bookings (and
-no-shows, which were paid) confirmed in the period, per currency. It is read from
-the bookings' amounts; when the payments app records payments, switch it to the
-amounts actually paid less refunds.
+month, the year. Revenue is money actually taken, read from the payments app's
+rows: per currency, the payments paid in the period (paid, partly refunded or
+refunded) less what has been refunded of them (`Payment.amount_refunded`, which
+also counts refunds made in Stripe's dashboard), the same figure as the "Net" of
+the Transactions report. A booking's price is not revenue until it is paid.
 """
 
 from datetime import datetime, timedelta
@@ -47,13 +48,21 @@ def _booking_model():
 
 
 def revenue(tenant_ids, start, end):
-    """{tenant_id: [(currency, Decimal amount), ...]} of confirmed bookings confirmed in [start, end)."""
-    rows = (_booking_model().objects.filter(tenant_id__in=tenant_ids, status__in=PAID_STATUSES,
-                                            confirmed_at__gte=start, confirmed_at__lt=end)
-            .values("tenant_id", "currency").annotate(total=Sum("amount")).order_by("tenant_id", "currency"))
+    """{tenant_id: [(currency, Decimal amount), ...]} of the money taken in [start, end): payments
+    paid in the period less their refunds, per tenant and currency. One query, however many tenants."""
+    try:
+        Payment = apps.get_model("payments", "Payment")
+    except LookupError:
+        return {}
+    rows = (Payment.objects.filter(tenant_id__in=list(tenant_ids), status__in=Payment.SETTLED,
+                                   paid_at__gte=start, paid_at__lt=end)
+            .values("tenant_id", "currency")
+            .annotate(paid=Sum("amount"), refunded=Sum("amount_refunded"))
+            .order_by("tenant_id", "currency"))
     found = {}
     for row in rows:
-        found.setdefault(row["tenant_id"], []).append((row["currency"], row["total"] or Decimal("0")))
+        net = (row["paid"] or Decimal("0")) - (row["refunded"] or Decimal("0"))
+        found.setdefault(row["tenant_id"], []).append((row["currency"], net))
     return found
 
 

@@ -336,7 +336,7 @@ class StatsSerializer(serializers.Serializer):
     end = IsoDateTimeField(help_text="Exclusive")
     bookings = serializers.IntegerField(help_text="Bookings made in the period and not cancelled or expired.")
     cancelled = serializers.IntegerField()
-    revenue = MoneySerializer(many=True, help_text="Confirmed bookings' amounts per currency.")
+    revenue = MoneySerializer(many=True, help_text="Payments paid in the period less their refunds, per currency.")
     teachers = serializers.IntegerField(help_text="Active teachers now.")
     workshops = serializers.IntegerField(help_text="Workshop sessions held in the period.")
 

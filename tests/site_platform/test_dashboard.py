@@ -8,12 +8,23 @@ import pytest
 
 from booking.models import Booking, EventType, Session, WaitlistEntry
 from booking.services import bookings
+from django.utils import timezone
+from integrations.payments.models import Payment
 from site_platform.stats import UnknownPeriod, period_bounds, tenant_stats
 from tests.booking.booking_helpers import future, make_class
 from tests.booking.helpers import make_teacher
 from tests.conftest import host_client, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+def record_payment(booking, amount, *, currency="USD", refunded="0", status=Payment.Status.PAID, paid_at=None):
+    """A payment row as the payments app leaves it once Stripe has answered."""
+    settled = status in Payment.SETTLED
+    return Payment.objects.create(
+        tenant_id=booking.tenant_id, booking=booking, event_type=booking.event_type, status=status,
+        currency=currency, subtotal=Decimal(amount), amount=Decimal(amount), amount_refunded=Decimal(refunded),
+        lines=[{"label": "Seat", "amount": str(amount)}], paid_at=(paid_at or timezone.now()) if settled else None)
 
 
 def test_period_bounds():
@@ -42,16 +53,42 @@ def test_stats_count_bookings_revenue_teachers_and_workshops(tenant, other_tenan
 
     figures = tenant_stats(tenant, period="year")
     assert figures["bookings"] == 1 and figures["cancelled"] == 1
-    assert figures["revenue"] == [{"currency": "USD", "amount": Decimal("40.00")}]
+    assert figures["revenue"] == []  # a confirmed booking's price is not money taken
     assert figures["teachers"] == 1
     assert figures["workshops"] == (1 if start.year == figures["start"].year else 0)
     assert tenant_stats(other_tenant, period="month")["bookings"] == 0
+
+
+def test_revenue_is_payments_taken_less_refunds_per_currency(tenant, other_tenant, teacher):
+    event_type, (session,) = make_class(tenant, teacher, capacity=20, price=Decimal("20.00"))
+    their_type, (their_session,) = make_class(other_tenant, make_teacher(other_tenant, "t@saigon.test"),
+                                              capacity=20, price=Decimal("20.00"))
+
+    def booking(email, event_type=event_type, session=session):
+        return bookings.create_booking(event_type=event_type, session=session, attendee=make_user(email), seats=2)
+
+    now = timezone.now()
+    start, _end = period_bounds("month", now=now)
+    record_payment(booking("a@example.com"), "36.00")  # a coupon: the booking's price was 40
+    record_payment(booking("b@example.com"), "40.00", refunded="10.00", status=Payment.Status.PARTIALLY_REFUNDED)
+    record_payment(booking("c@example.com"), "40.00", refunded="40.00", status=Payment.Status.REFUNDED)
+    record_payment(booking("d@example.com"), "500000", currency="VND")
+    record_payment(booking("e@example.com"), "40.00", status=Payment.Status.FAILED)
+    record_payment(booking("f@example.com"), "40.00", status=Payment.Status.AWAITING)
+    record_payment(booking("g@example.com"), "40.00", paid_at=start - timedelta(seconds=1))  # last month
+    record_payment(booking("h@example.com", their_type, their_session), "99.00")
+
+    assert tenant_stats(tenant, period="month", now=now)["revenue"] == [
+        {"currency": "USD", "amount": Decimal("66.00")}, {"currency": "VND", "amount": Decimal("500000.00")}]
+    assert tenant_stats(other_tenant, period="month", now=now)["revenue"] == [
+        {"currency": "USD", "amount": Decimal("99.00")}]
 
 
 def test_tenant_admin_home_shows_the_dashboard(tenant, tenant_admin, teacher, student, other_tenant_admin):
     event_type, (session,) = make_class(tenant, teacher, capacity=3, price=Decimal("15.00"), title="Evening B1")
     booking = bookings.create_booking(event_type=event_type, session=session, attendee=student, seats=3)
     bookings.confirm_booking(booking, payment_reference="pi_1")
+    record_payment(booking, "45.00")
     WaitlistEntry.objects.create(tenant=tenant, session=session, user=make_user("w@example.com"),
                                  email="w@example.com")
     Booking.objects.filter(pk=booking.pk).update(needs_refund=True)

@@ -2,12 +2,15 @@
 actions recorded with their actor, plan changes; and who may not reach any of it."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from booking.models import Booking
 from booking.services import bookings
 from site_platform.models import AuditEntry, Plan, Tenant
 from tests.booking.booking_helpers import make_class
-from tests.conftest import host_client, make_tenant
+from tests.conftest import host_client, make_tenant, make_user
+from tests.site_platform.test_dashboard import record_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +26,11 @@ def test_tenants_list_shows_status_plan_usage_revenue_and_filters(admin_client, 
     event_type, (session,) = make_class(tenant, teacher, capacity=5, price="25.00")
     booking = bookings.create_booking(event_type=event_type, session=session, attendee=student)
     bookings.confirm_booking(booking, payment_reference="pi_1")
+    record_payment(booking, "25.00", refunded="2.50", status="partially_refunded")
 
     page = admin_client.get("/admin/tenants/").content.decode()
     assert "Hanoi English Centre" in page and "Saigon Language School" in page
-    assert "1 / 300" in page and "25.00 USD" in page and "Starter" in page
+    assert "1 / 300" in page and "22.50 USD" in page and "Starter" in page
     assert "Last Immersio sync" in page and "Revenue this month" in page
 
     searched = admin_client.get("/admin/tenants/?q=saigon").content.decode()
@@ -34,6 +38,36 @@ def test_tenants_list_shows_status_plan_usage_revenue_and_filters(admin_client, 
     Tenant.objects.filter(pk=other_tenant.pk).update(status=Tenant.Status.SUSPENDED)
     filtered = admin_client.get("/admin/tenants/?status=suspended").content.decode()
     assert "Saigon Language School" in filtered and "Hanoi English Centre" not in filtered
+
+
+def test_tenants_list_takes_the_same_queries_for_3_and_30_tenants(admin_client, tenant, other_tenant, teacher):
+    event_type, (session,) = make_class(tenant, teacher, capacity=50, price="25.00")
+
+    def paid_booking(number):
+        booking = bookings.create_booking(event_type=event_type, session=session,
+                                          attendee=make_user(f"s{number}@example.com"))
+        record_payment(booking, "25.00")
+
+    def listing():
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get("/admin/tenants/?ordering=subdomain")
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    paid_booking(0)
+    make_tenant("danang")
+    admin_client.get("/admin/tenants/")  # warm per-process caches (content types, site root paths)
+    few, page = listing()
+    assert "25.00 USD" in page
+
+    for number in range(27):
+        make_tenant(f"school{number:02d}")
+        paid_booking(number + 1)
+    assert Tenant.objects.count() == 30
+    many, page = listing()
+    assert "700.00 USD" in page  # 28 payments, on the first page (hanoi sorts before the schoolNN tenants)
+    assert page.count("/status/cancel/") == 20  # a full page of rows, each with its actions
+    assert many == few
 
 
 def test_suspend_is_confirmed_blocks_booking_and_reactivate_restores(admin_client, superadmin, tenant, teacher,

@@ -56,4 +56,15 @@ class BookingError(CatalogueError):
         "email_invalid": _("“%(value)s” is not a valid email address."),
         "attendance_too_early": _("Attendance can be marked once the session has started."),
         "monthly_limit": _("Sorry, %(school)s cannot take more bookings this month. Please contact the school."),
+        "participant_name_missing": _("Give the name and email of participant %(number)s."),
+        "participant_duplicate": _("%(email)s is named twice in this group."),
+        "participant_not_whitelisted": _("%(email)s is not on the list of students who may join this class."),
+        "participant_not_found": _("No such participant in this booking."),
+        "participant_not_active": _("This participant no longer holds a seat."),
+        "participant_names_closed": _("Participants' names can no longer be given or changed: the cut-off "
+                                      "was %(hours)s hours before the start."),
+        "group_too_big": _("A booking can hold at most %(most)s seats; this group would have %(seats)s."),
+        "group_not_for_event": _("This event does not take named participants."),
+        "group_pay_first": _("Please pay for this booking before changing its participants."),
+        "participant_none": _("Name at least one participant to add."),
     }

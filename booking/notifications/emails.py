@@ -291,3 +291,85 @@ def send_series_session_cancelled(booking, session, *, reason=""):
                           sequence=0)
     return deliver(log=log, recipient=recipient, template="booking_session_cancelled", subject=subject,
                    context=context, attachments=[_ics_attachment([entry])])
+
+
+# Group bookings: each participant's own emails, and the booker's notice ---------------------------
+
+# NotificationLog kinds of participants' emails. Their `sequence` is the participant's id:
+# each participant is confirmed once and told of their end once.
+PARTICIPANT_CONFIRMED = "participant_confirmed"
+PARTICIPANT_ENDED = "participant_ended"
+PARTICIPANT_GAVE_UP = "participant_gave_up"
+
+
+def participant_recipient(participant):
+    """A participant: their own name and address, in the booker's language and zone."""
+    booker = _student(participant.booking)
+    return booker.__class__(email=participant.email, name=participant.name, language=booker.language,
+                            zone=booker.zone, user_id=None)
+
+
+def participant_calendar_entries(participant, *, cancelled=False):
+    """The booking's calendar events (same UID as the booking's, so a calendar that has
+    them moves or removes them) addressed to the participant, with their own manage link."""
+    booking = participant.booking
+    booking_url, own_url = booking.manage_url(), participant.manage_url()
+    entries = []
+    for entry in calendar_entries(booking, recipient_name=participant.name):
+        entry.description = entry.description.replace(booking_url, own_url)
+        entry.url = entry.url.replace(booking_url, own_url)
+        entry.attendees = [ics.Person(participant.name, participant.email)]
+        if cancelled:
+            entry.cancelled = True
+            entry.sequence = booking.sequence + 1
+        entries.append(entry)
+    return entries
+
+
+def _participant_context(participant, recipient, *, cancelled=False):
+    booking = participant.booking
+    context = _booking_context(booking, recipient)
+    entries = participant_calendar_entries(participant, cancelled=cancelled)
+    context.update({
+        "participant": participant,
+        "booker_name": booking.attendee.get_full_name() or booking.attendee_email,
+        "manage_url": participant.manage_url(),
+        "entries": entries,
+        "google_calendar_url": ics.google_calendar_url(entries[0]),
+    })
+    return context
+
+
+def send_participant_email(participant, kind, *, extra=None):
+    """A participant's own email: PARTICIPANT_CONFIRMED (with the ICS and their manage
+    link) or PARTICIPANT_ENDED (replaced or removed by the booker; an ICS that removes
+    the event)."""
+    booking = participant.booking
+    recipient = participant_recipient(participant)
+    ended = kind == PARTICIPANT_ENDED
+    with translation.override(recipient.language):
+        context = {**_participant_context(participant, recipient, cancelled=ended), **(extra or {})}
+        subjects = {
+            PARTICIPANT_CONFIRMED: _("You are booked: %(event)s on %(date)s"),
+            PARTICIPANT_ENDED: _("Your place is cancelled: %(event)s on %(date)s"),
+        }
+        subject = subjects[kind] % {"event": booking.event_type.title,
+                                    "date": format_day_time(booking.start, recipient.zone)}
+        attachments = [_ics_attachment(context["entries"])]
+    log = NotificationLog(tenant=booking.tenant, booking=booking, kind=kind, sequence=participant.pk)
+    return deliver(log=log, recipient=recipient, template=f"booking_{kind}", subject=subject, context=context,
+                   attachments=attachments)
+
+
+def send_booker_participant_gave_up(participant, *, refund_due=None):
+    """Tell the booker that a participant gave up their seat (and what is refunded)."""
+    booking = participant.booking
+    recipient = _student(booking)
+    with translation.override(recipient.language):
+        context = {**_booking_context(booking, recipient), "participant": participant, "refund_due": refund_due}
+        subject = _("%(name)s gave up their seat: %(event)s on %(date)s") % {
+            "name": participant.name or participant.email, "event": booking.event_type.title,
+            "date": format_day_time(booking.start, recipient.zone)}
+    log = NotificationLog(tenant=booking.tenant, booking=booking, kind=PARTICIPANT_GAVE_UP, sequence=participant.pk)
+    return deliver(log=log, recipient=recipient, template=f"booking_{PARTICIPANT_GAVE_UP}", subject=subject,
+                   context=context)

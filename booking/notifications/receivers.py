@@ -83,3 +83,18 @@ def on_session_cancelled(sender, session, actor=None, reason="", **kwargs):
 @receiver(signals.waitlist_offered, dispatch_uid="notifications.waitlist_offered")
 def on_waitlist_offered(sender, entry_id, **kwargs):
     _queue(tasks.send_waitlist_offer, entry_id)
+
+
+@receiver(signals.participants_changed, dispatch_uid="notifications.participants_changed")
+def on_participants_changed(sender, booking_id, action, added=(), removed=(), refund_due=None, **kwargs):
+    # New or newly named participants of a confirmed booking get their confirmation (the
+    # task checks); those the booker replaced or removed are told; the booker hears when
+    # a participant gives up their own seat.
+    for participant_id in added:
+        _queue(tasks.send_participant_confirmed, participant_id)
+    for participant_id in removed:
+        if action == "released":
+            _queue(tasks.send_participant_gave_up, participant_id,
+                   refund_due=str(refund_due) if refund_due else None)
+        else:
+            _queue(tasks.send_participant_ended, participant_id)

@@ -37,7 +37,8 @@ def _serving(tenant):
 
 @shared_task(**RETRY)
 def send_booking_confirmed(booking_id):
-    """Student's confirmation (with ICS) and the teacher's notice of a new booking."""
+    """Student's confirmation (with ICS) and the teacher's notice of a new booking; in a
+    group booking, each named participant's own confirmation."""
     from .emails import send_booking_email, send_teacher_email
 
     booking = _booking(booking_id)
@@ -45,6 +46,8 @@ def send_booking_confirmed(booking_id):
         return
     send_booking_email(booking, Kind.CONFIRMED)
     send_teacher_email(booking, Kind.TEACHER_BOOKED)
+    if booking.event_type.asks_participants:
+        send_participant_confirmations(booking.pk)
 
 
 @shared_task(**RETRY)
@@ -182,3 +185,64 @@ def send_due_reminders():
         send_booking_reminder.delay(booking_id, session_id)
         count += 1
     return count
+
+
+def _participant(participant_id):
+    from booking.models import BookingParticipant
+
+    return (BookingParticipant.objects
+            .select_related("booking__tenant", "booking__event_type", "booking__teacher", "booking__attendee",
+                            "booking__session", "tenant")
+            .filter(pk=participant_id).first())
+
+
+@shared_task(**RETRY)
+def send_participant_confirmed(participant_id):
+    """A participant's own confirmation (ICS, their manage link): only while they hold a
+    named seat of a confirmed booking."""
+    from .emails import PARTICIPANT_CONFIRMED, send_participant_email
+
+    participant = _participant(participant_id)
+    if participant is None or not participant.is_active or not participant.email:
+        return
+    booking = participant.booking
+    if booking.status != booking.Status.CONFIRMED or not _serving(booking.tenant):
+        return
+    send_participant_email(participant, PARTICIPANT_CONFIRMED)
+
+
+@shared_task(**RETRY)
+def send_participant_confirmations(booking_id):
+    """Every named participant of a booking just confirmed gets their own confirmation."""
+    from booking.models import BookingParticipant
+
+    ids = BookingParticipant.objects.filter(booking_id=booking_id, status=BookingParticipant.Status.ACTIVE) \
+        .exclude(email="").order_by("pk").values_list("pk", flat=True)
+    for participant_id in ids:
+        send_participant_confirmed(participant_id)
+
+
+@shared_task(**RETRY)
+def send_participant_ended(participant_id):
+    """Tell a participant the booker replaced or removed them (not one who gave up
+    their own seat: they did it themselves and saw it on the page)."""
+    from .emails import PARTICIPANT_ENDED, send_participant_email
+
+    participant = _participant(participant_id)
+    if participant is None or not participant.email or participant.status not in (
+            participant.Status.REPLACED, participant.Status.REMOVED):
+        return
+    if participant.booking.confirmed_at is None:
+        return  # never told of the booking, so nothing to take back
+    send_participant_email(participant, PARTICIPANT_ENDED)
+
+
+@shared_task(**RETRY)
+def send_participant_gave_up(participant_id, *, refund_due=None):
+    """Tell the booker that a participant gave up their own seat."""
+    from .emails import send_booker_participant_gave_up
+
+    participant = _participant(participant_id)
+    if participant is None or participant.status != participant.Status.RELEASED:
+        return
+    send_booker_participant_gave_up(participant, refund_due=refund_due)

@@ -213,13 +213,19 @@ def _is_teacher_time_clash(exc):
 # Create -----------------------------------------------------------------------------------------
 
 def create_booking(*, event_type, session=None, start=None, teacher=None, attendee, seats=1, answers=None,
-                   source=Booking.Source.DIRECT, actor=None, override_whitelist=False, now=None):
+                   source=Booking.Source.DIRECT, actor=None, override_whitelist=False, now=None, participants=None):
     """Book seats in a session (or the whole series) or a one-to-one slot for `attendee`.
 
     Free event types are confirmed at once; paid ones wait for payment, holding their
     seats until `hold_expires_at`. The same student submitting the same booking again
     within DOUBLE_SUBMIT_WINDOW gets the first booking back. Raises BookingError with
-    nothing written when the booking cannot be made.
+    nothing written when the booking cannot be made: a group whose seats the session
+    has not all left is refused whole.
+
+    Event types that ask for participants: `participants` is a list of {"name", "email"},
+    one per seat (services.participants); a student booking on the website must name
+    each one when the event type requires it. On a whitelisted event type each named
+    participant must be on the whitelist (see participants.check_group_may_book).
     """
     now = now or dj_timezone.now()
     # The tenant's id is enough (count, audit): its row is read only for the monthly-limit message.
@@ -228,16 +234,29 @@ def create_booking(*, event_type, session=None, start=None, teacher=None, attend
         raise BookingError("event_not_open")
     seats = parse_seats(seats, event_type)
     answers = clean_answers(event_type, answers)
+    named = None
+    if event_type.asks_participants:
+        from .participants import clean_participants
+
+        named = clean_participants(event_type, seats, participants,
+                                   require_names=None if source == Booking.Source.DIRECT else False)
     try:
         with transaction.atomic():
-            overridden = whitelist.check_may_book(
-                event_type, attendee, override=override_whitelist, actor=actor,
-                require_verified=source in (Booking.Source.DIRECT, Booking.Source.WAITLIST))
+            require_verified = source in (Booking.Source.DIRECT, Booking.Source.WAITLIST)
+            if named is not None:
+                from .participants import check_group_may_book
+
+                overridden = check_group_may_book(event_type, attendee, named, override=override_whitelist,
+                                                  actor=actor, require_verified=require_verified)
+            else:
+                overridden = whitelist.check_may_book(event_type, attendee, override=override_whitelist, actor=actor,
+                                                      require_verified=require_verified)
             _lock_attendee(attendee)
             if event_type.is_one_on_one:
                 booking, duplicate = _create_one_on_one(event_type, start, teacher, attendee, answers, source, now)
             else:
-                booking, duplicate = _create_for_session(event_type, session, attendee, seats, answers, source, now)
+                booking, duplicate = _create_for_session(event_type, session, attendee, seats, answers, source, now,
+                                                         participants=named)
             if duplicate:
                 return booking
             if not plan_usage.count_booking(tenant_id, now=now):
@@ -283,7 +302,8 @@ def _new_booking(event_type, attendee, *, seats, answers, source, now, **fields)
     )
 
 
-def _create_for_session(event_type, session, attendee, seats, answers, source, now, *, seats_held=False):
+def _create_for_session(event_type, session, attendee, seats, answers, source, now, *, seats_held=False,
+                        participants=None):
     # A per-session event type, whose seats the UPDATE below takes in this session only: the
     # caller's instance will do. Whole-series event types (seats in every session of the
     # series, found from the session's row) and seats held by an offer (no UPDATE): read it.
@@ -307,6 +327,11 @@ def _create_for_session(event_type, session, attendee, seats, answers, source, n
     BookingSeat.objects.bulk_create([
         BookingSeat(tenant_id=booking.tenant_id, booking=booking, session=s, seats=seats) for s in sessions
     ])
+    if event_type.asks_participants:
+        # One participant per seat; seats not named yet (a waitlist claim, "name later") are blank rows.
+        from .participants import create_participant_rows
+
+        create_participant_rows(booking, participants or [("", "")] * seats)
     return booking, False
 
 

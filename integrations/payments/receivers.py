@@ -36,3 +36,18 @@ def refund_cancelled_booking(sender, booking_id, refund_due=None, actor_id=None,
             refunds.refund_for_cancellation(payment, amount)
     elif payment.status == Payment.Status.OPEN:
         close_checkout.delay(payment.pk)
+
+
+@receiver(signals.participants_changed, dispatch_uid="payments.refund_freed_seat")
+def refund_freed_seat(sender, booking_id, removed=(), seats_released=0, refund_due=None, **kwargs):
+    """A seat of a paid group booking was freed: refund that seat's policy share (the
+    booking service computed it from what was actually paid) to the payer."""
+    from booking.models import BookingParticipant
+
+    if not seats_released or not refund_due or not removed:
+        return
+    payment = Payment.objects.filter(booking_id=booking_id).select_related("booking", "tenant").first()
+    if payment is None or not payment.is_paid:
+        return
+    uid = BookingParticipant.objects.filter(pk=removed[0]).values_list("uid", flat=True).first()
+    refunds.refund_for_freed_seat(payment, refund_due, seat_key=uid or removed[0])

@@ -76,6 +76,14 @@ def refund_for_cancellation(payment, amount, *, actor=None):
     return request_refund(payment, amount=amount, purpose=Refund.Purpose.CANCELLATION, actor=actor)
 
 
+def refund_for_freed_seat(payment, amount, *, seat_key, actor=None):
+    """A participant of a group gave up their seat (or the booker removed them): the
+    policy refund of that seat's share, to the payer. One refund per freed seat
+    (`seat_key`, the participant's uid), so hearing the same change twice refunds once."""
+    return request_refund(payment, amount=amount, purpose=Refund.Purpose.CANCELLATION, actor=actor,
+                          key=f"refund:{payment.booking.uid}:seat:{seat_key}")
+
+
 def refund_late_payment(payment):
     """The payment came after the seat was given away: everything back."""
     return request_refund(payment, amount=payment.amount, purpose=Refund.Purpose.LATE_PAYMENT)

@@ -23,33 +23,22 @@ PGBENCH_SECONDS, PGBENCH_CLIENTS.
 
 import asyncio
 import os
-import re
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
+import shutil
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "booking_race_settings"
-os.environ.setdefault("PLATFORM_DOMAIN", "bench.test")
+from common import gunicorn, load_average, percentile, pgbench_tps, use_settings
 
 RUNS = [int(n) for n in os.environ.get("BENCH_RUNS", "50,200,1000").split(",")]
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 PGBENCH_SECONDS = int(os.environ.get("PGBENCH_SECONDS", "15"))
 PGBENCH_CLIENTS = int(os.environ.get("PGBENCH_CLIENTS", str(WORKERS * THREADS)))
-STUDENTS = max(RUNS)
 TASKS = os.environ.get("BENCH_TASKS", "eager")
-if TASKS not in ("eager", "queued"):
-    raise SystemExit("BENCH_TASKS is eager or queued")
 QUEUED_SETTINGS = """from booking_race_settings import *  # noqa: F401,F403
 
 CELERY_TASK_ALWAYS_EAGER = False
@@ -57,7 +46,9 @@ CELERY_BROKER_URL = "memory://"
 """
 
 
-def setup():
+def setup(students):
+    """The tenant "benchrace", its teacher and event type, and `students` signed-in
+    students: (tenant, teacher, event_type, [(session cookie, CSRF token)])."""
     import django
 
     django.setup()
@@ -82,10 +73,10 @@ def setup():
         add_member(tenant, teacher.email, Membership.Role.TEACHER)
     event_type, _ = EventType.objects.get_or_create(
         tenant=tenant, slug="race", defaults=dict(kind=EventType.Kind.LIVE_CLASS, title="Race class",
-                                                  seats_per_session=STUDENTS, max_seats_per_booking=1,
+                                                  seats_per_session=students, max_seats_per_booking=1,
                                                   minimum_notice_minutes=0, is_published=True))
     EventHost.objects.get_or_create(tenant=tenant, event_type=event_type, teacher=teacher)
-    emails = [f"racer{i}@bench.example" for i in range(STUDENTS)]
+    emails = [f"racer{i}@bench.example" for i in range(students)]
     existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
     new = [User(email=email) for email in emails if email not in existing]
     for user in new:
@@ -115,34 +106,7 @@ def new_session(tenant, teacher, event_type, capacity, offset_days):
                                   end=start + timedelta(hours=1), capacity=capacity)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port, settings_dir):
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}
-    if TASKS == "queued":
-        (Path(settings_dir) / "booking_race_queued_settings.py").write_text(QUEUED_SETTINGS)
-        env["PYTHONPATH"] += f":{settings_dir}"
-        env["DJANGO_SETTINGS_MODULE"] = "booking_race_queued_settings"
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    process = subprocess.Popen(
-        [gunicorn, "site_platform.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(WORKERS),
-         "-k", "gthread", "--threads", str(THREADS), "--backlog", "2048", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
-
-
-async def fire(port, host, session_id, cookies):
+async def fire(port, host, session_id, cookies, warm_connections):
     import httpx
 
     limits = httpx.Limits(max_connections=len(cookies), max_keepalive_connections=0)
@@ -150,7 +114,7 @@ async def fire(port, host, session_id, cookies):
         # Warm every worker (imports, templates, host map, database connections) outside the measurement.
         for _ in range(3):
             await asyncio.gather(*(client.get(f"/book/session/{session_id}/", headers={
-                "Host": host, "Cookie": f"sessionid={key}; csrftoken={csrf}"}) for key, csrf in cookies[:WORKERS * THREADS]))
+                "Host": host, "Cookie": f"sessionid={key}; csrftoken={csrf}"}) for key, csrf in cookies[:warm_connections]))
         start_line = asyncio.Event()
 
         async def one(session_key, csrf):
@@ -169,67 +133,64 @@ async def fire(port, host, session_id, cookies):
         return results, time.perf_counter() - began
 
 
-def pgbench_tps(database_url):
-    url = urlparse(database_url)
-    args = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
-    name = url.path.lstrip("/")
-    env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
-    subprocess.run(["pgbench", *args, "-i", "-q", "-s", "10", name], env=env, check=True, capture_output=True)
-    try:
-        out = subprocess.run(["pgbench", *args, "-b", "simple-update", "-c", str(PGBENCH_CLIENTS), "-j", "2",
-                              "-T", str(PGBENCH_SECONDS), name], env=env, check=True, capture_output=True,
-                             text=True).stdout
-    finally:
-        subprocess.run(["pgbench", *args, "-i", "-I", "d", name], env=env, capture_output=True)
-    return float(re.search(r"tps = ([\d.]+)", out).group(1))
+def race(port, tenant, teacher, event_type, cookies, *, capacity, offset_days, warm_connections):
+    """len(cookies) students POST a booking for one fresh session with `capacity` seats at
+    once: a dict of counts (sold, bookings in the database, 302s, "fully booked" 400s,
+    other answers) and timings (seconds, attempts/s, bookings/s, p50/p95/max ms). The
+    session is cancelled afterwards so that later runs do not see it."""
+    from booking.models import Booking, Session
+
+    n = len(cookies)
+    session = new_session(tenant, teacher, event_type, capacity, offset_days)
+    results, elapsed = asyncio.run(fire(port, tenant.hostname, session.pk, cookies, warm_connections))
+    session.refresh_from_db()
+    booked = sum(1 for status, _text, _t in results if status == 302)
+    refused_full = sum(1 for status, text, _t in results if status == 400 and "This session is fully booked." in text)
+    latencies = [t * 1000 for _s, _x, t in results]
+    row = dict(n=n, capacity=capacity, sold=session.seats_taken,
+               bookings=Booking.objects.filter(session=session, status="confirmed").count(), ok=booked,
+               full=refused_full, other=n - booked - refused_full, seconds=elapsed, attempts_per_s=n / elapsed,
+               bookings_per_s=booked / elapsed, p50=statistics.median(latencies), p95=percentile(latencies, 0.95),
+               max=max(latencies), session_id=session.pk)
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.CANCELLED)
+    return row
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+def consistent(row):
+    """Nothing oversold: seats taken = confirmed bookings = "booked" answers <= capacity."""
+    return row["sold"] <= row["capacity"] and row["bookings"] == row["sold"] == row["ok"]
 
 
 def main():
     import logging
 
+    if TASKS not in ("eager", "queued"):
+        raise SystemExit("BENCH_TASKS is eager or queued")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database.")
-    tenant, teacher, event_type, cookies = setup()
-    from booking.models import Booking, Session
+    use_settings("booking_race_settings")
+    tenant, teacher, event_type, cookies = setup(max(RUNS))
 
-    import tempfile
-
-    port = free_port()
     settings_dir = tempfile.mkdtemp(prefix="booking_race_")
-    server = start_gunicorn(port, settings_dir)
+    settings_module = "booking_race_settings"
+    if TASKS == "queued":
+        (Path(settings_dir) / "booking_race_queued_settings.py").write_text(QUEUED_SETTINGS)
+        settings_module = "booking_race_queued_settings"
     rows = []
     try:
-        for index, n in enumerate(RUNS):
-            capacity = max(n // 2, 1)
-            session = new_session(tenant, teacher, event_type, capacity, index)
-            results, elapsed = asyncio.run(fire(port, tenant.hostname, session.pk, cookies[:n]))
-            session.refresh_from_db()
-            booked = sum(1 for status, _text, _t in results if status == 302)
-            refused_full = sum(1 for status, text, _t in results
-                               if status == 400 and "This session is fully booked." in text)
-            other = n - booked - refused_full
-            in_db = Booking.objects.filter(session=session, status="confirmed").count()
-            latencies = [t * 1000 for _s, _x, t in results]
-            rows.append(dict(n=n, capacity=capacity, sold=session.seats_taken, bookings=in_db, ok=booked,
-                             full=refused_full, other=other, seconds=elapsed, attempts_per_s=n / elapsed,
-                             bookings_per_s=booked / elapsed, p50=statistics.median(latencies),
-                             p95=percentile(latencies, 0.95), max=max(latencies)))
-            Session.objects.filter(pk=session.pk).update(status=Session.Status.CANCELLED)
+        with gunicorn(settings_module=settings_module, workers=WORKERS, threads=THREADS,
+                      extra_path=[settings_dir]) as port:
+            for index, n in enumerate(RUNS):
+                rows.append(race(port, tenant, teacher, event_type, cookies[:n], capacity=max(n // 2, 1),
+                                 offset_days=index, warm_connections=WORKERS * THREADS))
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
         shutil.rmtree(settings_dir, ignore_errors=True)
-    tps = pgbench_tps(database_url)
+    tps = pgbench_tps(database_url, clients=PGBENCH_CLIENTS, seconds=PGBENCH_SECONDS)
 
     print(f"gunicorn: {WORKERS} workers x {THREADS} threads (gthread); CPUs: {os.cpu_count()}; "
-          f"Celery tasks: {TASKS}; load average before pgbench: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"Celery tasks: {TASKS}; load average before pgbench: {load_average()}")
     print("| clients | seats | sold | bookings in DB | 302 booked | 400 full | other | s | attempts/s "
           "| bookings/s | p50 ms | p95 ms | max ms |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -239,7 +200,7 @@ def main():
               f"{r['p50']:.0f} | {r['p95']:.0f} | {r['max']:.0f} |")
     print(f"pgbench simple-update, {PGBENCH_CLIENTS} clients, {PGBENCH_SECONDS} s: {tps:.0f} TPS "
           f"(a quarter: {tps / 4:.0f})")
-    oversold = [r for r in rows if r["sold"] > r["capacity"] or r["bookings"] != r["sold"] or r["ok"] != r["sold"]]
+    oversold = [r for r in rows if not consistent(r)]
     print("oversold or mismatched runs:", len(oversold))
     return 1 if oversold else 0
 

@@ -25,39 +25,16 @@ database to rebuild it when its sessions have passed).
 
 import io
 import os
-import shutil
-import socket
-import statistics
-import subprocess
 import sys
-import threading
-import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "landing_settings"
-os.environ.setdefault("PLATFORM_DOMAIN", "bench.test")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/landing_bench")
+from common import closed_loop, ensure_database, gunicorn, use_settings
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 SUBDOMAIN = "benchlanding"
-
-
-def ensure_database(url):
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
+TARGETS = (("trivial", "/bench/trivial/"), ("cached", "/"), ("uncached", "/?bench=1"))
 
 
 def image(title, colour):
@@ -71,6 +48,7 @@ def image(title, colour):
 
 
 def setup():
+    """The tenant "benchlanding" and its full landing page (made once): its host name."""
     import django
 
     django.setup()
@@ -116,65 +94,13 @@ def setup():
     return tenant.hostname
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port):
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    process = subprocess.Popen(
-        [gunicorn, "site_platform.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(WORKERS),
-         "-k", "gthread", "--threads", str(THREADS), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
-
-
 def run(port, host, path, seconds):
     """CLIENTS keep-alive connections in a closed loop for `seconds`: (requests/s, p50 ms, p95 ms)."""
-    import http.client
-
-    latencies, errors = [], []
-    deadline = time.perf_counter() + seconds
-
-    def client():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        while time.perf_counter() < deadline:
-            began = time.perf_counter()
-            connection.request("GET", path, headers={"Host": host})
-            response = connection.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - began)
-            if response.status != 200:
-                errors.append(response.status)
-        latencies.extend(mine)
-        connection.close()
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    if errors:
-        raise SystemExit(f"{path}: {len(errors)} answers were not 200 ({errors[:5]})")
-    latencies.sort()
-    p95 = latencies[int(len(latencies) * 0.95) - 1]
-    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p95 * 1000
+    return closed_loop(port, host, path, seconds, CLIENTS)
 
 
 def check_page(port, host):
+    """The page is whole, and "/" is stored and answered from the page cache: its size."""
     import http.client
 
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -191,27 +117,24 @@ def check_page(port, host):
 
 
 def main():
+    use_settings("landing_settings")
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/landing_bench")
     ensure_database(os.environ["DATABASE_URL"])
     host = setup()
-    port = free_port()
-    server = start_gunicorn(port)
-    try:
+    with gunicorn(settings_module="landing_settings", workers=WORKERS, threads=THREADS) as port:
         size = check_page(port, host)
-        for path in ("/bench/trivial/", "/", "/?bench=1"):  # warm every worker and thread
+        for _name, path in TARGETS:  # warm every worker and thread
             run(port, host, path, 1.5)
         print(f"gunicorn: {WORKERS} workers × {THREADS} threads; {CLIENTS} keep-alive clients, {SECONDS:.0f} s each;"
               f" page {size / 1024:.0f} KiB; cache {'Redis' if os.environ.get('REDIS_URL') else 'local memory'}")
         results = {}
-        for name, path in (("trivial", "/bench/trivial/"), ("cached", "/"), ("uncached", "/?bench=1")):
+        for name, path in TARGETS:
             results[name] = run(port, host, path, SECONDS)
             rps, p50, p95 = results[name]
             print(f"{name:9} {path:17} {rps:8.0f} req/s   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
-        trivial = results["trivial"][0]
-        print(f"cached / trivial   = {results['cached'][0] / trivial:.2f}   (aim ≥ 0.90)")
-        print(f"uncached / trivial = {results['uncached'][0] / trivial:.2f}   (aim ≥ 0.25)")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    trivial = results["trivial"][0]
+    print(f"cached / trivial   = {results['cached'][0] / trivial:.2f}   (aim ≥ 0.90)")
+    print(f"uncached / trivial = {results['uncached'][0] / trivial:.2f}   (aim ≥ 0.25)")
 
 
 if __name__ == "__main__":

@@ -13,13 +13,10 @@ wall time per request and the queries of one request, then the profile.
 import os
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "landing_settings"
-os.environ.setdefault("PLATFORM_DOMAIN", "bench.test")
+from common import use_settings
+
+use_settings("landing_settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/landing_bench")
 
 

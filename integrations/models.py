@@ -211,13 +211,20 @@ class ImmersioLink(models.Model):
         STUDENT = "student", _("Student")
         TEACHER = "teacher", _("Teacher")
         ENROLLMENT = "enrollment", _("Enrollment (a booking)")
+        PARTICIPANT = "participant", _("Enrollment (a participant of a group booking)")
 
     tenant = models.ForeignKey("site_platform.Tenant", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     immersio_id = models.CharField(_("Immersio id"), max_length=100)
     local_id = models.BigIntegerField(_("local id"))
     label = models.CharField(_("name"), max_length=200, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
+    source_updated_at = models.DateTimeField(
+        _("changed in Immersio"), null=True, blank=True,
+        help_text=_("The record's updated_at in Immersio when it was last written here: older news is ignored."))
+    mapped = models.BooleanField(
+        _("mapped"), default=True,
+        help_text=_("Courses: off when an admin unmapped the course; a sync then creates no event type for it."))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = TenantOwnedQuerySet.as_manager()
@@ -247,6 +254,9 @@ class ImmersioCourseStudent(models.Model):
     email = models.EmailField(_("email"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     fingerprint = models.CharField(max_length=64)
+    source_updated_at = models.DateTimeField(
+        _("changed in Immersio"), null=True, blank=True,
+        help_text=_("When Immersio last changed this student or enrollment, as last written here."))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = TenantOwnedQuerySet.as_manager()
@@ -288,6 +298,7 @@ class PushOutbox(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not needed")
 
     tenant = models.ForeignKey("site_platform.Tenant", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -297,6 +308,9 @@ class PushOutbox(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    give_up_at = models.DateTimeField(
+        _("retried until"), null=True, blank=True,
+        help_text=_("Empty: 48 hours after the row was written. “Retry now” starts a new 48 hours."))
     last_error = models.TextField(_("last error"), blank=True)
     response = models.JSONField(_("answer"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -3,8 +3,10 @@
 A home-page panel per tenant the user teaches for: their sessions of the next
 14 days with seats taken and a link to the attendee list, their upcoming
 one-to-one bookings, and their private calendar feed URL with a button that
-replaces it. The attendee list marks attendance (after the start, through
-`services.bookings.mark_attendance`) and exports CSV.
+replaces it. The session page lists attendees, marks attendance (after the start,
+through `services.bookings.mark_attendance`) and exports CSV; it also sets the
+session's meeting link and messages its attendees (`services.teachers`), and lists
+the messages sent. A teacher exports their upcoming schedule as CSV.
 
 Who sees a session's attendees: its teacher, within a tenant where they are an
 active teacher; any active admin of the session's tenant; super admins. Anyone
@@ -33,10 +35,14 @@ from wagtail.admin.ui.components import Component
 from site_platform.admin_scoping import tenant_roles
 from site_platform.models import Membership, Tenant
 
+from site_platform.models import TeacherMessage
+
 from .errors import BookingError
 from .models import Booking, BookingSeat, Session
+from .notifications import teacher_messages  # noqa: F401  (registers its Celery task in every process)
 from .notifications.models import TeacherCalendarToken
 from .services import bookings as booking_service
+from .services import teachers as teacher_service
 
 WORKSPACE_DAYS = 14
 ATTENDEE_STATUSES = (Booking.Status.PENDING_PAYMENT, Booking.Status.CONFIRMED, Booking.Status.NO_SHOW)
@@ -105,6 +111,8 @@ class TeacherWorkspacePanel(Component):
         return {
             "tenant": tenant, "sessions": sessions, "one_to_one": one_to_one, "days": WORKSPACE_DAYS,
             "feed_url": feed.feed_url, "rotate_url": reverse("teacher_feed_rotate", args=[tenant.pk]),
+            "schedule_csv_url": reverse("teacher_schedule_export", args=[tenant.pk]),
+            "profile_url": reverse("teacher_own_profile", args=[tenant.pk]),
             "zone": teacher_zone(tenant, user),
             "csrf_token": parent_context.get("csrf_token"),
             "request": parent_context.get("request"),
@@ -121,11 +129,17 @@ class SessionAttendeesView(View):
         attendees = session_attendees(session)
         if request.GET.get("format") == "csv":
             return self.csv(session, attendees)
+        now = timezone.now()
         return TemplateResponse(request, self.template_name, {
             "page_title": _("Attendees"), "header_icon": "group", "session": session, "attendees": attendees,
-            "started": session.start <= timezone.now(), "zone": teacher_zone(session.tenant, session.teacher),
+            "started": session.start <= now, "zone": teacher_zone(session.tenant, session.teacher),
             "csv_url": reverse("teacher_session_attendees", args=[session.pk]) + "?format=csv",
             "seats_taken": sum(seat.seats for seat in attendees),
+            "open": session.status == Session.Status.SCHEDULED and session.end > now,
+            "meeting_url": teacher_service.meeting_url_for(session),
+            "own_link": session.meeting_url,
+            "messages_sent": TeacherMessage.objects.filter(session=session).select_related("sender")[:50],
+            "max_subject": teacher_service.MAX_SUBJECT, "max_body": teacher_service.MAX_BODY,
         })
 
     def csv(self, session, attendees):
@@ -165,6 +179,68 @@ class AttendanceView(View):
         return redirect("teacher_session_attendees", pk=session.pk)
 
 
+class MeetingLinkView(View):
+    """POST meeting_url (empty: the event type's link) and whole_series=on for every later
+    session of the series. Attendees are emailed the new link."""
+
+    def post(self, request, pk):
+        session = get_session(request.user, pk)
+        try:
+            changed = teacher_service.set_meeting_url(session, request.POST.get("meeting_url", ""),
+                                                      actor=request.user,
+                                                      whole_series=request.POST.get("whole_series") == "on")
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Meeting link saved for %(count)s session(s); attendees are being told.")
+                             % {"count": len(changed)})
+        return redirect("teacher_session_attendees", pk=session.pk)
+
+
+class MessageAttendeesView(View):
+    """POST subject and message: an email to every active attendee of the session."""
+
+    def post(self, request, pk):
+        session = get_session(request.user, pk)
+        try:
+            message = teacher_service.message_attendees(session, subject=request.POST.get("subject", ""),
+                                                        body=request.POST.get("message", ""), actor=request.user)
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your message is on its way to %(count)s attendee(s).")
+                             % {"count": message.recipient_count})
+        return redirect("teacher_session_attendees", pk=session.pk)
+
+
+SCHEDULE_COLUMNS = ("start_local", "end_local", "time_zone", "kind", "title", "seats_or_student", "status",
+                    "meeting_link", "reference")
+
+
+class ScheduleExportView(View):
+    """GET: the signed-in teacher's upcoming sessions and one-to-one bookings in one
+    tenant, as CSV in their time zone."""
+
+    def get(self, request, tenant_pk):
+        if tenant_pk not in _tenant_ids(request.user, Membership.Role.TEACHER) + _tenant_ids(
+                request.user, Membership.Role.ADMIN):
+            raise Http404
+        tenant = Tenant.objects.get(pk=tenant_pk)
+        zone_name = teacher_zone(tenant, request.user)
+        zone = ZoneInfo(zone_name)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(SCHEDULE_COLUMNS)
+        for row in teacher_service.upcoming_schedule(tenant, request.user):
+            writer.writerow([_csv_cell(value) for value in (
+                row["start"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                row["end"].astimezone(zone).strftime("%Y-%m-%d %H:%M"), zone_name, row["kind"], row["title"],
+                row["who"], row["status"], row["meeting_url"], row["reference"])])
+        filename = f"schedule-{slugify(tenant.subdomain)}-{timezone.now():%Y%m%d}.csv"
+        return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 class RotateFeedView(View):
     """POST: a new private calendar feed address for the signed-in teacher; the old one stops working."""
 
@@ -183,6 +259,9 @@ def register_teacher_workspace_urls():
         path("teacher/sessions/<int:pk>/attendance/<int:booking_pk>/", AttendanceView.as_view(),
              name="teacher_session_attendance"),
         path("teacher/calendar/<int:tenant_pk>/rotate/", RotateFeedView.as_view(), name="teacher_feed_rotate"),
+        path("teacher/sessions/<int:pk>/meeting-link/", MeetingLinkView.as_view(), name="teacher_session_meeting_link"),
+        path("teacher/sessions/<int:pk>/message/", MessageAttendeesView.as_view(), name="teacher_session_message"),
+        path("teacher/schedule/<int:tenant_pk>/export/", ScheduleExportView.as_view(), name="teacher_schedule_export"),
     ]
 
 

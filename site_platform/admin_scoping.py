@@ -15,6 +15,12 @@ every model that declares `tenant_admin_permissions` or
 
 Use `TenantScopedModelViewSet` (or `TenantScopedSnippetViewSet`) instead of
 Wagtail's own, and `TenantScopedAdminForm` as the base of a custom form.
+
+A user with memberships in several tenants may pick one as the current tenant
+(the admin's school switcher stores it in the session; `CurrentTenantMiddleware`
+puts it on `request.user`). From then on `tenant_roles` and
+`Tenant.objects.administered_by` answer for that tenant alone, so every listing,
+form and dashboard panel shows its data only. No choice: all their tenants.
 """
 
 from django import forms
@@ -41,15 +47,60 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from .models import Membership, Tenant
 
 
+CURRENT_TENANT_SESSION_KEY = "admin_current_tenant"
+
+
 def tenant_roles(user):
-    """{tenant id: role} of the user's active memberships, read once per user object."""
+    """{tenant id: role} of the user's active memberships (only the current tenant's when
+    one is chosen and still held), read once per user object."""
     if not user.is_authenticated:
         return {}
     roles = getattr(user, "_tenant_roles", None)
     if roles is None:
         roles = dict(Membership.objects.filter(user=user, is_active=True).values_list("tenant_id", "role"))
+        current = getattr(user, "_current_tenant_id", None)
+        if current in roles:
+            roles = {current: roles[current]}
         user._tenant_roles = roles
     return roles
+
+
+def all_tenant_roles(user):
+    """{tenant id: role} of every active membership, whatever tenant is current."""
+    if not user.is_authenticated:
+        return {}
+    return dict(Membership.objects.filter(user=user, is_active=True).values_list("tenant_id", "role"))
+
+
+def set_current_tenant(request, tenant_id):
+    """Make `tenant_id` (one of the user's active memberships) the current tenant of this
+    admin session; None goes back to all of them. Returns False if not theirs."""
+    if tenant_id is not None and tenant_id not in all_tenant_roles(request.user):
+        return False
+    if tenant_id is None:
+        request.session.pop(CURRENT_TENANT_SESSION_KEY, None)
+    else:
+        request.session[CURRENT_TENANT_SESSION_KEY] = tenant_id
+    for attribute in ("_tenant_roles", "_current_tenant_id"):
+        request.user.__dict__.pop(attribute, None)
+    request.user._current_tenant_id = tenant_id
+    return True
+
+
+class CurrentTenantMiddleware:
+    """Puts the admin session's chosen tenant on `request.user` (admin paths only),
+    before anything reads the user's rights. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and request.path.startswith("/admin/"):
+            current = session.get(CURRENT_TENANT_SESSION_KEY)
+            if current is not None and request.user.is_authenticated:
+                request.user._current_tenant_id = current
+        return self.get_response(request)
 
 
 def _ids(user, role):

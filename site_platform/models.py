@@ -77,9 +77,16 @@ class Plan(models.Model):
 
 class TenantQuerySet(models.QuerySet):
     def administered_by(self, user):
+        """Tenants `user` is an active admin of; only the current one when the admin's
+        school switcher picked one (`admin_scoping.CurrentTenantMiddleware`)."""
         if user.is_superuser:
             return self
-        return self.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN, memberships__is_active=True)
+        tenants = self.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN,
+                              memberships__is_active=True)
+        current = getattr(user, "_current_tenant_id", None)
+        if current is not None and Membership.objects.filter(user=user, tenant_id=current, is_active=True).exists():
+            tenants = tenants.filter(pk=current)
+        return tenants
 
 
 class Tenant(models.Model):
@@ -148,6 +155,17 @@ class Membership(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The teacher's public profile in this tenant (landing page teacher block, event type pages).
+    display_name = models.CharField(_("display name"), max_length=120, blank=True,
+                                    help_text=_("Shown to students; empty uses the account's name."))
+    photo = models.ForeignKey("wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("photo"))
+    bio = models.TextField(_("bio"), max_length=2000, blank=True)
+    languages = models.CharField(_("languages taught"), max_length=200, blank=True,
+                                 help_text=_("For example: English, Vietnamese"))
+    levels = models.CharField(_("levels"), max_length=200, blank=True,
+                              help_text=_("For example: A1–B2, IELTS"))
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True, editable=False)
 
     objects = TenantOwnedQuerySet.as_manager()
     tenant_admin_permissions = ("view", "change", "delete")
@@ -159,6 +177,16 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.tenant}"
+
+    @property
+    def public_name(self):
+        return self.display_name or self.user.get_full_name() or self.user.email.split("@")[0]
+
+    def language_list(self):
+        return [part.strip() for part in self.languages.split(",") if part.strip()]
+
+    def level_list(self):
+        return [part.strip() for part in self.levels.split(",") if part.strip()]
 
 
 class AuditEntry(models.Model):
@@ -299,3 +327,6 @@ class Invitation(models.Model):
     @property
     def is_pending(self):
         return self.state() == self.State.PENDING
+
+
+from .teacher_models import TeacherMessage, TeacherMessageDelivery  # noqa: E402,F401  (models of this app)

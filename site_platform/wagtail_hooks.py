@@ -485,3 +485,6 @@ def add_dashboard_panels(request, panels):
         return
     for tenant in Tenant.objects.administered_by(user).select_related("plan").distinct()[:5]:
         panels.insert(0, TenantDashboardPanel(tenant))
+
+
+from . import teachers_admin  # noqa: E402,F401  (teachers: profiles, deactivation, school switch)

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "site_platform.admin_scoping.CurrentTenantMiddleware",
     "site_platform.observability.RequestContextMiddleware",
     "site_platform.security.RateLimitMiddleware",
     "site_platform.security.ContentSecurityPolicyMiddleware",

@@ -84,19 +84,14 @@ def _enroll(booking, participant=None):
 
 
 def _enrolled(booking):
-    """The enrollments pushed for a booking and not withdrawn since: None for the
-    booking's own, else participant ids."""
+    """The enrollments pushed for a booking and not cancelled or withdrawn since: None
+    for the booking's own, else participant ids."""
     created = PushOutbox.objects.filter(tenant_id=booking.tenant_id, kind=PushOutbox.Kind.ENROLLMENT_CREATE,
                                         payload__booking_id=booking.pk).values_list("payload", flat=True)
-    withdrawn = set(PushOutbox.objects.filter(
+    ended = {(payload or {}).get("participant_id") for payload in PushOutbox.objects.filter(
         tenant_id=booking.tenant_id, kind=PushOutbox.Kind.ENROLLMENT_UPDATE, payload__booking_id=booking.pk,
-        payload__change="withdrawn").values_list("payload__participant_id", flat=True))
-    targets = []
-    for payload in created:
-        participant_id = payload.get("participant_id")
-        if participant_id not in withdrawn or participant_id is None:
-            targets.append(participant_id)
-    return targets
+        payload__change__in=("withdrawn", "cancelled")).values_list("payload", flat=True)}
+    return [payload.get("participant_id") for payload in created if payload.get("participant_id") not in ended]
 
 
 def _change(booking, participant_id, change, reason="", *, once_key=None):

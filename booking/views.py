@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,11 +24,12 @@ from site_platform.models import Membership
 
 from . import ics, payment_flow
 from .errors import BookingError
-from .forms import BookingForm, CancelForm
-from .models import Booking, EventType, Schedule, Session, WaitlistEntry
+from .forms import BookingForm, CancelForm, ParticipantForm
+from .models import Booking, BookingParticipant, EventType, Schedule, Session, WaitlistEntry
 from .models.common import timezone_names
 from .notifications.emails import calendar_entries
 from .services import bookings as booking_service
+from .services import participants as group_service
 from .services import slots as slot_service
 from .services import waitlist as waitlist_service
 
@@ -173,7 +175,7 @@ def _booking_form(request, event_type, *, session=None, start=None):
         try:
             booking = booking_service.create_booking(
                 event_type=event_type, session=session, start=start, attendee=request.user, seats=form.seats(),
-                answers=form.answers(), actor=request.user)
+                answers=form.answers(), actor=request.user, participants=form.participants())
         except BookingError as exc:
             error = exc.message
         else:
@@ -235,7 +237,149 @@ def booking_detail(request, uid):
         "calendar": calendar_links(booking, token),
         "sessions": booking.seat_rows.select_related("session").order_by("session__start"),
         "pay_url": _pay_url(request, booking, token),
+        "group": _group_context(booking, now),
     })
+
+
+def _group_context(booking, now):
+    """The group panel of a booking whose event type names participants (None otherwise)."""
+    if not booking.event_type.asks_participants:
+        return None
+    head = booking.group
+    active = booking.status in Booking.ACTIVE and booking.can_cancel(now)
+    return {
+        "head": head,
+        "participants": group_service.group_participants(booking),
+        "extra_bookings": [b for b in group_service.group_bookings(booking)[1:] if b.status in Booking.HOLDING],
+        "can_change": active and head.status in Booking.ACTIVE,
+        "names_open": group_service.names_open(booking, now),
+        "seats_left": group_service.seats_left_to_add(booking) if active else 0,
+        "add_form": ParticipantForm(prefix="add"),
+        "cutoff": booking.event_type.participant_names_cutoff(booking.start)
+        if booking.event_type.participant_names == EventType.ParticipantNames.LATER else None,
+    }
+
+
+def _group_redirect(booking, token):
+    return redirect(_with_token(reverse("booking:booking_detail", kwargs={"uid": booking.uid}), token) + "#group")
+
+
+def _group_action(request, uid):
+    """(booking, token, response): the booker's access to a group (manage link or sign-in)."""
+    try:
+        booking, token = _booking_access(request, uid)
+    except LinkRefused:
+        return None, None, _refused(request)
+    if booking is None:
+        return None, None, redirect_to_login(reverse("booking:booking_detail", kwargs={"uid": uid}))
+    return booking, token, None
+
+
+@require_http_methods(["POST"])
+def participants_add(request, uid):
+    """The booker adds one participant (and a seat) to the group."""
+    booking, token, response = _group_action(request, uid)
+    if response:
+        return response
+    form = ParticipantForm(request.POST, prefix="add")
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _group_redirect(booking, token)
+    try:
+        holder = group_service.add_participants(booking, [form.cleaned_data], actor=request.user)
+    except BookingError as error:
+        messages.error(request, error.message)
+        return _group_redirect(booking, token)
+    if holder.pk != booking.group.pk:
+        messages.info(request, _("The extra seat is held for you: pay for it to confirm it."))
+        return redirect(payment_flow.checkout_redirect(request, holder)
+                        or reverse("booking:booking_detail", kwargs={"uid": holder.uid}))
+    messages.success(request, _("%(name)s is added to your booking.") % {"name": form.cleaned_data["name"]})
+    return _group_redirect(booking, token)
+
+
+def _participant_of(booking, participant_uid):
+    found = (BookingParticipant.objects.for_tenant(booking.tenant_id)
+             .filter(uid=participant_uid, booking__in=[b.pk for b in group_service.group_bookings(booking)]).first())
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_http_methods(["POST"])
+def participant_replace(request, uid, participant_uid):
+    """The booker gives a participant's seat to someone else (or names a seat given "name later")."""
+    booking, token, response = _group_action(request, uid)
+    if response:
+        return response
+    participant = _participant_of(booking, participant_uid)
+    form = ParticipantForm(request.POST, prefix=f"p{participant.pk}")
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _group_redirect(booking, token)
+    try:
+        new = group_service.replace_participant(booking, participant, actor=request.user, **form.cleaned_data)
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        if participant.email:
+            messages.success(request, _("%(new)s has %(old)s's seat now; %(old)s has been told.")
+                             % {"new": new.name, "old": participant.name})
+        else:
+            messages.success(request, _("%(name)s is named for this seat.") % {"name": new.name})
+    return _group_redirect(booking, token)
+
+
+@require_http_methods(["POST"])
+def participant_remove(request, uid, participant_uid):
+    """The booker takes a participant out of the group (their seat is freed)."""
+    booking, token, response = _group_action(request, uid)
+    if response:
+        return response
+    participant = _participant_of(booking, participant_uid)
+    try:
+        refund = group_service.remove_participant(booking, participant, actor=request.user)
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        text = _("%(name)s is taken out of this booking; their seat is free.") % {
+            "name": participant.name or _("The participant")}
+        if refund:
+            text += " " + _("%(amount)s %(currency)s goes back to your payment method.") % {
+                "amount": refund, "currency": booking.currency}
+        messages.success(request, text)
+    return _group_redirect(booking, token)
+
+
+@require_http_methods(["GET", "POST"])
+def participant_manage(request, participant_uid):
+    """A participant's own page (their manage link): their booking and "Give up my seat",
+    with what it refunds the payer shown first. A wrong or old token: link refused."""
+    tenant = _tenant(request)
+    token = request.POST.get("token") or request.GET.get("token") or ""
+    try:
+        participant = group_service.participant_for_link(tenant, participant_uid, token)
+    except BookingError:
+        return _refused(request)
+    if participant is None:
+        raise Http404
+    booking = participant.booking
+    now = dj_timezone.now()
+    error = None
+    if request.method == "POST":
+        try:
+            refund = group_service.give_up_own_seat(participant, token=token)
+        except BookingError as exc:
+            error = exc.message
+        else:
+            return _render(request, "booking/participant_released.html", {
+                "participant": participant, "booking": booking, "event_type": booking.event_type,
+                "refund": refund})
+    return _render(request, "booking/participant.html", {
+        "participant": participant, "booking": booking, "event_type": booking.event_type, "token": token,
+        "can_give_up": booking.status in Booking.ACTIVE and booking.can_cancel(now),
+        "refund": group_service.refund_preview(participant, now), "error": error,
+    }, status=400 if error else 200)
 
 
 def _pay_url(request, booking, token):
@@ -370,8 +514,11 @@ def my_bookings(request):
     if login:
         return login
     now = dj_timezone.now()
+    named = Prefetch("participants", to_attr="active_participants",
+                     queryset=BookingParticipant.objects.filter(status=BookingParticipant.Status.ACTIVE)
+                     .order_by("created_at", "pk"))
     rows = list(Booking.objects.filter(attendee=request.user).select_related("tenant", "event_type", "teacher")
-                .order_by("tenant__name", "tenant_id", "start"))
+                .prefetch_related(named).order_by("tenant__name", "tenant_id", "start"))
     groups = []
     for tenant, bookings in groupby(rows, key=lambda b: b.tenant):
         bookings = list(bookings)

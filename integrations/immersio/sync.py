@@ -23,7 +23,8 @@ import logging
 import uuid
 import zoneinfo
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -51,6 +52,27 @@ LOCK_SECONDS = 2 * 60 * 60
 CLOCK_MARGIN_SECONDS = 120  # settings.IMMERSIO_SYNC_CLOCK_MARGIN_SECONDS overrides
 MAX_LOGGED_ERRORS = 1000
 WHITELIST_NOTE = "Immersio"
+
+
+def changed_at(value):
+    """An Immersio time (ISO 8601) as an aware datetime; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
+
+
+def is_older(moment, than):
+    """True when `moment` is known to be older than `than` (news that came late)."""
+    return moment is not None and than is not None and moment < than
+
+
+def later_of(*moments):
+    known = [m for m in moments if m is not None]
+    return max(known) if known else None
 
 
 def fingerprint(*values):
@@ -134,6 +156,10 @@ class Syncer:
                 zone = row.get("timezone") or "UTC"
                 digest = fingerprint(email, row.get("name"), zone)
                 link = links.get(row["id"])
+                moment = changed_at(row.get("updated_at"))
+                if link is not None and is_older(moment, link.source_updated_at):
+                    self.tally.add("teachers", "unchanged")
+                    continue
                 user = User.objects.filter(pk=link.local_id).first() if link else None
                 user = user or User.objects.filter(email__iexact=email).first()
                 membership = Membership.objects.filter(tenant=self.tenant, user=user).first() if user else None
@@ -152,7 +178,8 @@ class Syncer:
                     outcome = "updated"
                 ImmersioLink.objects.update_or_create(
                     tenant=self.tenant, kind=ImmersioLink.Kind.TEACHER, immersio_id=row["id"],
-                    defaults={"local_id": user.pk, "label": (row.get("name") or email)[:200], "fingerprint": digest})
+                    defaults={"local_id": user.pk, "label": (row.get("name") or email)[:200], "fingerprint": digest,
+                              "source_updated_at": later_of(link.source_updated_at if link else None, moment)})
                 self.tally.add("teachers", outcome)
 
     def _valid_teacher(self, row):
@@ -197,10 +224,26 @@ class Syncer:
                 tenant=self.tenant, kind=ImmersioLink.Kind.TEACHER,
                 immersio_id__in={t for row in valid for t in row.get("teacher_ids") or ()},
             ).values_list("immersio_id", "local_id"))
+            links = {link.immersio_id: link for link in ImmersioLink.objects.filter(
+                tenant=self.tenant, kind=ImmersioLink.Kind.COURSE, immersio_id__in=ids)}
             for row in valid:
                 title = row["title"].strip()[:150]
                 description = row.get("description") or ""
                 archived = row.get("status") == "archived"
+                link = links.get(row["id"])
+                moment = changed_at(row.get("updated_at"))
+                course_fingerprint = fingerprint(title, description, row.get("status"))
+                if link is not None and is_older(moment, link.source_updated_at):
+                    self.tally.add("courses", "unchanged")  # older than what is stored
+                    continue
+                if link is not None and not link.mapped:
+                    # An admin unmapped this course: it stays listed (as Immersio has it), with no event type.
+                    changed = link.label != title or link.fingerprint != course_fingerprint
+                    ImmersioLink.objects.filter(pk=link.pk).update(
+                        label=title, fingerprint=course_fingerprint, updated_at=timezone.now(),
+                        source_updated_at=later_of(link.source_updated_at, moment))
+                    self.tally.add("courses", "updated" if changed else "unchanged")
+                    continue
                 event_type = event_types.get(row["id"])
                 if event_type is None:
                     if archived:
@@ -236,8 +279,9 @@ class Syncer:
                                                         defaults={"tenant": self.tenant})
                 ImmersioLink.objects.update_or_create(
                     tenant=self.tenant, kind=ImmersioLink.Kind.COURSE, immersio_id=row["id"],
-                    defaults={"local_id": event_type.pk, "label": title,
-                              "fingerprint": fingerprint(title, description, row.get("status"))})
+                    defaults={"local_id": event_type.pk, "label": title, "fingerprint": course_fingerprint,
+                              "mapped": True,
+                              "source_updated_at": later_of(link.source_updated_at if link else None, moment)})
                 self.tally.add("courses", outcome)
 
     def _free_slug(self, title, course_id):
@@ -291,34 +335,47 @@ class Syncer:
             students[str(row["id"])] = {
                 "id": str(row["id"]), "email": email, "status": status,
                 "first_name": (row.get("first_name") or "")[:150], "last_name": (row.get("last_name") or "")[:150],
+                "changed_at": changed_at(row.get("updated_at")),
             }
         if not students:
             return
         with transaction.atomic():
-            user_ids = self._resolve_accounts(students)
-            existing = {cs.student_id: cs for cs in ImmersioCourseStudent.objects.filter(
+            existing = {cs.student_id: cs for cs in ImmersioCourseStudent.objects.select_for_update().filter(
                 tenant=self.tenant, course_id=course_id, student_id__in=list(students))}
-            to_create, to_update, unlist = [], [], set()
+            for student_id in [sid for sid, s in students.items() if sid in existing
+                               and is_older(s["changed_at"], existing[sid].source_updated_at)]:
+                del students[student_id]  # older than what is stored: a late webhook or a stale page
+                self.tally.add("students", "unchanged")
+            if not students:
+                return
+            user_ids = self._resolve_accounts(students)
+            to_create, to_update, touched, unlist = [], [], [], set()
             for student_id, student in students.items():
                 digest = fingerprint(student["email"], student["first_name"], student["last_name"], student["status"])
                 row = existing.get(student_id)
                 if row is None:
                     to_create.append(ImmersioCourseStudent(
                         tenant=self.tenant, course_id=course_id, student_id=student_id, user_id=user_ids[student_id],
-                        email=student["email"], status=student["status"], fingerprint=digest))
+                        email=student["email"], status=student["status"], fingerprint=digest,
+                        source_updated_at=student["changed_at"]))
                 elif row.fingerprint != digest or row.user_id != user_ids[student_id]:
                     if row.status == ImmersioCourseStudent.Status.ACTIVE and (
                             student["status"] != row.status or student["email"] != row.email):
                         unlist.add(row.email)
                     row.email, row.status, row.fingerprint = student["email"], student["status"], digest
                     row.user_id = user_ids[student_id]
+                    row.source_updated_at = later_of(row.source_updated_at, student["changed_at"])
                     row.updated_at = timezone.now()
                     to_update.append(row)
                 else:
                     self.tally.add("students", "unchanged")
+                    if is_older(row.source_updated_at, student["changed_at"]):
+                        # Same data, newer time: later news older than this must not undo it.
+                        row.source_updated_at = student["changed_at"]
+                        touched.append(row)
             ImmersioCourseStudent.objects.bulk_create(to_create)
-            ImmersioCourseStudent.objects.bulk_update(to_update, ["email", "status", "fingerprint", "user",
-                                                                  "updated_at"])
+            ImmersioCourseStudent.objects.bulk_update(
+                to_update + touched, ["email", "status", "fingerprint", "user", "source_updated_at", "updated_at"])
             self.tally.add("students", "created", len(to_create))
             self.tally.add("students", "updated", len(to_update))
             active = {s["email"] for s in students.values() if s["status"] == ImmersioCourseStudent.Status.ACTIVE}

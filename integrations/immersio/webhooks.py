@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..models import ImmersioConnection, ImmersioWebhookEvent
+from ..models import ImmersioConnection, ImmersioCourseStudent, ImmersioLink, ImmersioWebhookEvent
 
 SIGNATURE_HEADER = "X-Immersio-Signature"
 TOLERANCE_SECONDS = 300
@@ -118,12 +118,46 @@ def process_event(event_id, *, client=None):
     return outcome
 
 
-def _act(event, syncer, client, EventType):
+def event_time(event):
+    """When the change an event reports happened: the record's `updated_at` in the
+    event's data when it carries one, else the event's `created_at`."""
+    from .sync import changed_at
+
     data = event.payload.get("data") or {}
+    record = data.get("course") or data.get("teacher") or data
+    stamp = record.get("updated_at") if isinstance(record, dict) else None
+    return changed_at(stamp) or changed_at(event.payload.get("created_at"))
+
+
+def _record_id(data, kind):
+    nested = data.get(kind)
+    if isinstance(nested, dict) and nested.get("id"):
+        return str(nested["id"])
+    return str(data.get(f"{kind}_id") or data.get("id") or "")
+
+
+def _stored_time(event, kind, immersio_id):
+    return ImmersioLink.objects.filter(tenant=event.tenant, kind=kind, immersio_id=immersio_id).values_list(
+        "source_updated_at", flat=True).first()
+
+
+def _act(event, syncer, client, EventType):
+    """Webhooks may arrive out of order (Immersio retries for days): an event older
+    than the data already written for its record is recorded and changes nothing."""
+    from .sync import is_older
+
+    data = event.payload.get("data") or {}
+    happened = event_time(event)
     if event.type in ("course.updated", "course.archived"):
+        course_id = _record_id(data, "course")
+        if course_id and is_older(happened, _stored_time(event, ImmersioLink.Kind.COURSE, course_id)):
+            return f"ignored: older than the stored course {course_id}"
         # Immersio has no single-course read: the course list is short, so pull it whole.
         syncer.pull_courses(None)
     elif event.type == "teacher.updated":
+        teacher_id = _record_id(data, "teacher")
+        if teacher_id and is_older(happened, _stored_time(event, ImmersioLink.Kind.TEACHER, teacher_id)):
+            return f"ignored: older than the stored teacher {teacher_id}"
         syncer.pull_teachers(None)
     elif event.type in ("student.enrolled", "student.withdrawn"):
         course_id = str(data.get("course_id") or "")
@@ -133,9 +167,24 @@ def _act(event, syncer, client, EventType):
             return "ignored: no course or student id"
         if event_type is None:
             return f"ignored: course {course_id} is not mapped"
+        # The enrollment's time is the event's: the student record's own updated_at says
+        # nothing about when they joined or left the course.
+        happened = changed_at_of_event(event)
+        stored = ImmersioCourseStudent.objects.filter(tenant=event.tenant, course_id=course_id,
+                                                      student_id=student_id).values_list(
+            "source_updated_at", flat=True).first()
+        if is_older(happened, stored):
+            return f"ignored: older than the stored enrollment of {student_id} in {course_id}"
         student = client.student(student_id)
         status = "active" if event.type == "student.enrolled" else "withdrawn"
-        syncer.upsert_students(course_id, event_type, [{**student, "status": status}])
+        updated_at = happened.isoformat() if happened else None
+        syncer.upsert_students(course_id, event_type, [{**student, "status": status, "updated_at": updated_at}])
     counts = ", ".join(f"{kind} {outcome} {n}" for kind, by in syncer.tally.counts.items()
                        for outcome, n in by.items() if n)
     return f"done: {counts}" if counts else "done"
+
+
+def changed_at_of_event(event):
+    from .sync import changed_at
+
+    return changed_at(event.payload.get("created_at"))

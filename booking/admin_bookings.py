@@ -9,10 +9,12 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +22,7 @@ from django.views import View
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views import generic
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 
 from site_platform.admin_scoping import ScopedListingMixin, TenantScopedModelViewSet, scope_queryset
@@ -27,7 +30,7 @@ from site_platform.admin_scoping import ScopedListingMixin, TenantScopedModelVie
 from .admin_forms import CancelSessionForm, teacher_choices_for
 from .admin_views import AdminPageMixin, require_perm, scoped_get
 from .errors import BookingError
-from .models import Booking, EventType, Session, WhitelistEntry
+from .models import Booking, BookingParticipant, EventType, Session, WhitelistEntry
 from .services import bookings as booking_service
 from .services import whitelist as whitelist_service
 
@@ -49,10 +52,28 @@ class BookingFilterSet(WagtailFilterSet):
         fields = ["status", "event_type", "teacher", "source", "needs_refund"]
 
 
+def participant_names(booking):
+    """The admin list's Participants cell: "Name <email>" of each active participant."""
+    people = getattr(booking, "active_participants", None)
+    if people is None:
+        people = list(booking.participants.filter(status=BookingParticipant.Status.ACTIVE))
+    return "; ".join(f"{p.name} <{p.email}>" if p.email else str(_("(name to come)")) for p in people)
+
+
 class BookingIndexView(ScopedListingMixin, generic.IndexView):
     viewset_cancel_url = None
     viewset_attendance_url = None
     viewset_book_url = None
+
+    def get_base_queryset(self):
+        active = BookingParticipant.objects.filter(status=BookingParticipant.Status.ACTIVE).order_by("created_at", "pk")
+        return super().get_base_queryset().prefetch_related(
+            Prefetch("participants", queryset=active, to_attr="active_participants"))
+
+    @cached_property
+    def columns(self):
+        return [*super().columns,
+                Column("participants", label=gettext_lazy("Participants"), accessor=participant_names)]
 
     def search_queryset(self, queryset):
         if not self.is_searching:
@@ -61,7 +82,8 @@ class BookingIndexView(ScopedListingMixin, generic.IndexView):
         try:
             return queryset.filter(uid=uuid.UUID(query))
         except ValueError:
-            return queryset.filter(attendee_email__icontains=query)
+            return queryset.filter(Q(attendee_email__icontains=query) | Q(participants__email__icontains=query)
+                                   | Q(participants__name__icontains=query)).distinct()
 
     @property
     def header_more_buttons(self):

@@ -81,6 +81,17 @@ class EventTypeForm(TeacherFieldsMixin, TenantScopedAdminForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.restrict_teachers()
+        # Group naming is optional on the form: left out, an event type asks for no names.
+        for name in ("participant_names", "participant_names_cutoff_hours"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean_participant_names(self):
+        return self.cleaned_data.get("participant_names") or EventType.ParticipantNames.NOT_ASKED
+
+    def clean_participant_names_cutoff_hours(self):
+        value = self.cleaned_data.get("participant_names_cutoff_hours")
+        return EventType._meta.get_field("participant_names_cutoff_hours").default if value is None else value
 
     def clean(self):
         cleaned = super().clean()
@@ -90,6 +101,9 @@ class EventTypeForm(TeacherFieldsMixin, TenantScopedAdminForm):
                                                        is_published=cleaned.get("is_published"),
                                                        price=cleaned.get("price")):
             self.add_error("is_published", problem)
+        if cleaned.get("kind") == EventType.Kind.ONE_ON_ONE \
+                and cleaned.get("participant_names") not in (None, EventType.ParticipantNames.NOT_ASKED):
+            self.add_error("participant_names", _("Only live classes and workshops take named participants."))
         return cleaned
 
 

@@ -12,7 +12,22 @@ from icalendar import Calendar, Event
 UTC = timezone.utc
 
 CSV_COLUMNS = ("session_id", "event_type", "kind", "teacher", "teacher_email", "start_utc", "end_utc",
-               "start_local", "time_zone", "capacity", "seats_taken", "seats_left", "status", "series_id")
+               "start_local", "time_zone", "capacity", "seats_taken", "seats_left", "status", "series_id",
+               "attendees")
+
+
+def attendee_text(line):
+    """One attendee in an export cell: "Name <email>", a participant not named yet, or
+    the booker with their seats; a participant shows who booked them."""
+    if line.participant is not None and not line.email:
+        who = _("(name to come)")
+    else:
+        who = f"{line.name} <{line.email}>" if line.name else line.email
+    if line.participant is not None and line.email != line.booking.attendee_email:
+        who += " " + _("(booked by %(booker)s)") % {"booker": line.booking.attendee_email}
+    if line.seats > 1:
+        who += f" ×{line.seats}"
+    return who
 
 
 def export_queryset(queryset):
@@ -20,7 +35,12 @@ def export_queryset(queryset):
 
 
 def sessions_csv(sessions, *, zone="UTC"):
-    """CSV text, one row per session; local times in `zone`."""
+    """CSV text, one row per session; local times in `zone`; its attendees (each
+    participant of a group on their own) in the last column, separated by "; "."""
+    from .services.participants import attendees_for_sessions
+
+    sessions = list(sessions)
+    attendees = attendees_for_sessions(sessions)
     local = ZoneInfo(zone)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -30,7 +50,7 @@ def sessions_csv(sessions, *, zone="UTC"):
             s.pk, s.event_type.title, s.event_type.kind, str(s.teacher), s.teacher.email,
             s.start.astimezone(UTC).isoformat(), s.end.astimezone(UTC).isoformat(),
             s.start.astimezone(local).strftime("%Y-%m-%d %H:%M"), zone, s.capacity, s.seats_taken, s.seats_left,
-            s.status, s.series_id or "",
+            s.status, s.series_id or "", "; ".join(attendee_text(line) for line in attendees.get(s.pk, [])),
         ])
     return out.getvalue()
 

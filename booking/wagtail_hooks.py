@@ -53,6 +53,7 @@ class EventTypeViewSet(TenantScopedModelViewSet):
         MultiFieldPanel([
             FieldRowPanel([FieldPanel("seats_per_session"), FieldPanel("max_seats_per_booking")]),
             FieldPanel("booked_as"),
+            FieldRowPanel([FieldPanel("participant_names"), FieldPanel("participant_names_cutoff_hours")]),
         ], heading=_("Seats (live classes and workshops)")),
         MultiFieldPanel([
             FieldPanel("location_kind"), FieldPanel("address"), FieldPanel("meeting_url"),

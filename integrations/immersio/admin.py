@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import DateColumn
@@ -210,3 +211,28 @@ class SyncRunViewSet(TenantScopedModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_immersio_viewsets():
     return [ImmersioConnectionViewSet("immersio_connection"), SyncRunViewSet("immersio_sync_log")]
+
+
+@hooks.register("register_admin_urls")
+def register_immersio_admin_urls():
+    from .admin_views import CourseMappingView
+
+    return [
+        path("immersio/courses/", CourseMappingView.as_view(), name="immersio_courses"),
+        path("immersio/courses/<int:pk>/", CourseMappingView.as_view(), name="immersio_course_map"),
+    ]
+
+
+class PermissionMenuItem(AdminMenuItem):
+    def __init__(self, *args, permission, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_menu_item")
+def register_immersio_courses_menu_item():
+    return PermissionMenuItem(_("Immersio courses"), reverse("immersio_courses"), icon_name="link",
+                              permission="integrations.change_immersioconnection", order=322)

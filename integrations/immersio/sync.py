@@ -507,18 +507,54 @@ def _fill_run(run, tally):
 
 def map_course(event_type, course_id, *, actor=None):
     """Link an Immersio course to an existing event type of the same tenant; its
-    students are pulled in full on the next sync of that course."""
+    students are pulled in full on the next sync of that course.
+
+    A course has one event type and an event type one course: an event type that had
+    this course loses it, and a course this event type had is left unmapped (a sync
+    then creates no event type for it until an admin maps it again)."""
     course_id = course_id.strip()
+    tenant = event_type.tenant
     with transaction.atomic():
-        EventType.objects.filter(tenant=event_type.tenant, immersio_course_id=course_id).exclude(
+        previous = EventType.objects.select_for_update().filter(pk=event_type.pk).values_list(
+            "immersio_course_id", flat=True).get()
+        if previous and previous != course_id:
+            ImmersioLink.objects.filter(tenant=tenant, kind=ImmersioLink.Kind.COURSE, immersio_id=previous).update(
+                mapped=False, updated_at=timezone.now())
+        EventType.objects.filter(tenant=tenant, immersio_course_id=course_id).exclude(
             pk=event_type.pk).update(immersio_course_id="")
         event_type.immersio_course_id = course_id
         event_type.save(update_fields=["immersio_course_id", "updated_at"])
-        ImmersioLink.objects.update_or_create(
-            tenant=event_type.tenant, kind=ImmersioLink.Kind.COURSE, immersio_id=course_id,
-            defaults={"local_id": event_type.pk, "label": event_type.title[:200], "fingerprint": ""})
-        audit.record("immersio.course_mapped", tenant=event_type.tenant, actor=actor,
+        link = ImmersioLink.objects.filter(tenant=tenant, kind=ImmersioLink.Kind.COURSE, immersio_id=course_id).first()
+        if link is None:
+            ImmersioLink.objects.create(tenant=tenant, kind=ImmersioLink.Kind.COURSE, immersio_id=course_id,
+                                        local_id=event_type.pk, label=event_type.title[:200])
+        else:
+            ImmersioLink.objects.filter(pk=link.pk).update(local_id=event_type.pk, mapped=True,
+                                                           updated_at=timezone.now())
+        audit.record("immersio.course_mapped", tenant=tenant, actor=actor,
                      target=f"event_type:{event_type.pk}", course_id=course_id)
+
+
+def unmap_course(tenant, course_id, *, actor=None):
+    """Take an Immersio course off its event type. The event type stays (with its
+    bookings); the course stays listed and no sync creates an event type for it."""
+    with transaction.atomic():
+        event_type_ids = list(EventType.objects.filter(tenant=tenant, immersio_course_id=course_id).values_list(
+            "pk", flat=True))
+        EventType.objects.filter(pk__in=event_type_ids).update(immersio_course_id="", updated_at=timezone.now())
+        ImmersioLink.objects.filter(tenant=tenant, kind=ImmersioLink.Kind.COURSE, immersio_id=course_id).update(
+            mapped=False, updated_at=timezone.now())
+        audit.record("immersio.course_unmapped", tenant=tenant, actor=actor, course_id=course_id,
+                     event_types=event_type_ids)
+
+
+def course_list(tenants):
+    """The Immersio courses of `tenants` as last synced, each with its event type (or None)."""
+    links = list(ImmersioLink.objects.filter(tenant__in=tenants, kind=ImmersioLink.Kind.COURSE)
+                 .select_related("tenant").order_by("tenant__name", "label", "immersio_id"))
+    mapped = {(et.tenant_id, et.immersio_course_id): et for et in EventType.objects.filter(
+        tenant__in=tenants, immersio_course_id__in=[link.immersio_id for link in links])}
+    return [(link, mapped.get((link.tenant_id, link.immersio_id))) for link in links]
 
 
 def sync_course_students(tenant_id, course_id, *, client=None):

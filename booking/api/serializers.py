@@ -12,20 +12,43 @@ from ..models import Booking, EventType, Session
 UTC = dt_timezone.utc
 
 
+# Times and dates the API takes lie in these years: the services compute margins and
+# local days around them, which the ends of Python's calendar (years 1 and 9999) cannot hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 class IsoDateTimeField(serializers.DateTimeField):
     """ISO 8601 with an explicit offset, in and out (answers in UTC, `+00:00`)."""
 
-    default_error_messages = {"naive": _("Give the time with its UTC offset, e.g. 2030-05-01T09:00:00+07:00.")}
+    default_error_messages = {
+        "naive": _("Give the time with its UTC offset, e.g. 2030-05-01T09:00:00+07:00."),
+        "year_range": _("Give a time between the years %(first)s and %(last)s."),
+    }
 
     def to_internal_value(self, value):
         if isinstance(value, str) and value.strip() and not _has_offset(value.strip()):
             self.fail("naive")
-        return super().to_internal_value(value)
+        result = super().to_internal_value(value)
+        if not FIRST_YEAR <= result.year <= LAST_YEAR:
+            self.fail("year_range", first=FIRST_YEAR, last=LAST_YEAR)
+        return result
 
     def to_representation(self, value):
         if value is None:
             return None
         return value.astimezone(UTC).isoformat()
+
+
+class BoundedDateField(serializers.DateField):
+    """A date between FIRST_YEAR and LAST_YEAR."""
+
+    default_error_messages = {"year_range": _("Give a date between the years %(first)s and %(last)s.")}
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if not FIRST_YEAR <= result.year <= LAST_YEAR:
+            self.fail("year_range", first=FIRST_YEAR, last=LAST_YEAR)
+        return result
 
 
 def _has_offset(text):
@@ -228,8 +251,8 @@ class RecurrenceSerializer(serializers.Serializer):
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), min_length=1,
                                      max_length=7, help_text="0 = Monday … 6 = Sunday")
     start_time = serializers.TimeField(help_text="Local time in `timezone`, HH:MM")
-    starts_on = serializers.DateField()
-    until = serializers.DateField(required=False, allow_null=True)
+    starts_on = BoundedDateField()
+    until = BoundedDateField(required=False, allow_null=True)
     count = serializers.IntegerField(min_value=1, max_value=366, required=False, allow_null=True)
     interval_weeks = serializers.IntegerField(min_value=1, max_value=52, default=1)
     timezone = serializers.CharField(max_length=64, required=False, allow_blank=True,

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from site_platform import audit
 
+from .. import publish_checks
 from ..models import Booking, EventHost, EventType, PersonalToken, WhitelistEntry
 from ..services import sessions as session_service
 from ..services import whitelist as whitelist_service
@@ -33,12 +34,38 @@ def _set_hosts(event_type, teachers):
             EventHost.objects.create(event_type=event_type, teacher=teacher)
 
 
+class PublishRefused(ApiError):
+    """A check of `booking.publish_checks` (a paid event type without a connected Stripe
+    account, the plan's limit) refuses to publish: the admin form's messages, as a 422."""
+
+    def __init__(self, problems):
+        self.problems = [str(problem) for problem in problems]
+        super().__init__("publish_refused", 422, fields={"is_published": self.problems})
+
+    @property
+    def message(self):
+        return " ".join(getattr(self, "problems", []))
+
+
+def check_publish(*, tenant, event_type, fields):
+    """The admin form's publish checks, on the values the event type would have after
+    saving `fields`. `event_type` is the row as stored (unsaved for a new one)."""
+    is_published = fields.get("is_published", event_type.is_published)
+    price = fields.get("price", event_type.price)
+    problems = publish_checks.publish_problems(tenant=tenant, event_type=event_type, is_published=is_published,
+                                               price=price)
+    if problems:
+        raise PublishRefused(problems)
+
+
 def create_event_type(*, tenant, fields, hosts=(), recurrence=None, actor=None):
     """Create an event type (and, with `recurrence`, its series of sessions) in one
-    transaction. Raises ValidationError (model rules) or BookingError (the sessions
-    service) with nothing created. Returns (event_type, series result or None)."""
+    transaction. Raises ValidationError (model rules), PublishRefused (publish checks)
+    or BookingError (the sessions service) with nothing created. Returns (event_type,
+    series result or None)."""
     with transaction.atomic():
         event_type = EventType(tenant=tenant, **fields)
+        check_publish(tenant=tenant, event_type=EventType(tenant=tenant), fields=fields)
         if fields.get("slug"):
             if EventType.objects.for_tenant(tenant).filter(slug=fields["slug"]).exists():
                 event_type.slug = _unique_slug(tenant, fields["slug"])
@@ -58,8 +85,11 @@ def create_event_type(*, tenant, fields, hosts=(), recurrence=None, actor=None):
 
 
 def update_event_type(event_type, *, fields, hosts=None, actor=None):
+    """Change an event type; refused (PublishRefused) as in the admin form when it would
+    be published against a publish check."""
     with transaction.atomic():
-        current = EventType.objects.select_for_update().get(pk=event_type.pk)
+        current = EventType.objects.select_for_update().select_related("tenant").get(pk=event_type.pk)
+        check_publish(tenant=current.tenant, event_type=current, fields=fields)
         for name, value in fields.items():
             setattr(current, name, value)
         if "slug" in fields and EventType.objects.for_tenant(current.tenant_id).filter(

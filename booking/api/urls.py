@@ -1,4 +1,6 @@
+from django.http import JsonResponse
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from . import docs, views, views_student, views_tenant
 from .errors import ApiError, error_body
@@ -6,9 +8,9 @@ from .errors import ApiError, error_body
 app_name = "booking_api"
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
-    from django.http import JsonResponse
-
+    """Any other address under the API (also a write: no CSRF page in HTML)."""
     return JsonResponse(error_body("not_found", ApiError("not_found").message), status=404)
 
 
@@ -43,5 +45,5 @@ urlpatterns = [
     path("tenant/bookings/export", views_tenant.TenantBookingsExportView.as_view(), name="tenant_bookings_export"),
     path("tenant/stats", views_tenant.TenantStatsView.as_view(), name="tenant_stats"),
 
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),  # any character, newlines too
 ]

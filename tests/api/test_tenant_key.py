@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from booking.models import EventType, Session, WhitelistEntry
 from booking.services import bookings as booking_service
+from integrations.payments.models import StripeAccount
 from tests.api.conftest import ApiClient, new_key
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,9 @@ def test_event_type_crud_with_recurrence(key_client, teacher, tenant):
     assert Session.objects.filter(event_type_id=body["id"]).count() == 4
     url = f"/api/v1/tenant/event-types/{body['id']}"
     assert key_client.get(url).json()["title"] == "Pronunciation"
+    # A published event type takes a price once the school's Stripe account is connected.
+    StripeAccount.objects.create(tenant=tenant, account_id="acct_hanoi", access_token="sk_test_oauth_x",
+                                 connected_at=timezone.now())
     patched = key_client.patch_json(url, {"title": "Pronunciation lab", "price": "12.50", "currency": "usd"})
     assert patched.status_code == 200 and patched.json()["price"] == "12.50" and patched.json()["currency"] == "USD"
     more = key_client.post_json(f"{url}/series", {"teacher": teacher.pk, "weekdays": [4], "start_time": "09:00",
@@ -148,3 +152,68 @@ def test_key_use_is_recorded(key_client, api_key):
     key_client.get("/api/v1/tenant/stats")
     api_key[0].refresh_from_db()
     assert api_key[0].last_used_at is not None and api_key[0].last_used_at <= timezone.now()
+
+
+def test_a_paid_event_type_is_not_published_without_a_stripe_account(key_client, tenant, teacher):
+    from integrations.payments.errors import PaymentError
+
+    expected = PaymentError("publish_needs_account").message
+    paid = {"kind": "workshop", "title": "Paid lab", "hosts": [teacher.pk], "price": "25.00", "currency": "USD"}
+    refused = key_client.post_json("/api/v1/tenant/event-types", dict(paid, is_published=True))
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "publish_refused" and refused.json()["message"] == expected
+    assert refused.json()["fields"] == {"is_published": [expected]}
+    assert not EventType.objects.filter(title="Paid lab").exists()
+
+    draft = key_client.post_json("/api/v1/tenant/event-types", paid)
+    assert draft.status_code == 201 and draft.json()["is_published"] is False
+    url = f"/api/v1/tenant/event-types/{draft.json()['id']}"
+    refused = key_client.patch_json(url, {"is_published": True})
+    assert refused.status_code == 422 and refused.json()["message"] == expected
+    assert not EventType.objects.get(pk=draft.json()["id"]).is_published
+
+    free = key_client.post_json("/api/v1/tenant/event-types", {"kind": "workshop", "title": "Free lab",
+                                                               "hosts": [teacher.pk], "is_published": True})
+    assert free.status_code == 201
+    free_url = f"/api/v1/tenant/event-types/{free.json()['id']}"
+    raised = key_client.patch_json(free_url, {"price": "10.00"})
+    assert raised.status_code == 422 and raised.json()["code"] == "publish_refused"
+    assert EventType.objects.get(pk=free.json()["id"]).price == 0
+
+    StripeAccount.objects.create(tenant=tenant, account_id="acct_hanoi", access_token="sk_test_oauth_x",
+                                 connected_at=timezone.now())
+    published = key_client.patch_json(url, {"is_published": True})
+    assert published.status_code == 200 and published.json()["is_published"] is True
+    assert key_client.patch_json(free_url, {"price": "10.00"}).status_code == 200
+
+
+def test_another_schools_stripe_account_does_not_count(key_client, other_tenant, teacher):
+    StripeAccount.objects.create(tenant=other_tenant, account_id="acct_saigon", access_token="sk_test_oauth_y",
+                                 connected_at=timezone.now())
+    refused = key_client.post_json("/api/v1/tenant/event-types", {
+        "kind": "workshop", "title": "Paid lab", "hosts": [teacher.pk], "price": "25.00", "is_published": True})
+    assert refused.status_code == 422 and refused.json()["code"] == "publish_refused"
+
+
+def test_a_write_to_an_unknown_api_address_is_a_json_404(key_client, workshop):
+    """Found by schemathesis: a negative id (no URL pattern) answered Django's HTML CSRF page."""
+    key_client.check_schema = False
+    event_type, _sessions = workshop
+    for path in ("/api/v1/tenant/event-types/-5/sessions", "/api/v1/tenant/event-types/%0A"):
+        response = key_client.post_json(path, {"teacher": 1})
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    response = key_client.delete("/api/v1/tenant/event-types/a%0Ab")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert EventType.objects.filter(pk=event_type.pk).exists()
+
+
+def test_times_out_of_the_calendar_are_refused_not_a_500(key_client, workshop, teacher):
+    """Found by schemathesis: a session in year 1 overflowed in the teacher's busy-time query."""
+    event_type, sessions = workshop
+    response = key_client.post_json(f"/api/v1/tenant/event-types/{event_type.pk}/sessions", {
+        "teacher": teacher.pk, "start": "0001-01-01T02:00:00+01:00", "end": "0001-04-01T00:01:00Z"})
+    assert response.status_code == 422 and set(response.json()["fields"]) == {"start", "end"}
+    response = key_client.post_json(f"/api/v1/tenant/event-types/{event_type.pk}/series", {
+        "teacher": teacher.pk, "weekdays": [0], "start_time": "10:00", "starts_on": "9999-12-01", "count": 3})
+    assert response.status_code == 422 and "starts_on" in response.json()["fields"]
+    assert Session.objects.filter(event_type=event_type).count() == len(sessions)

@@ -12,8 +12,11 @@ request's tenant and note what they showed for the page's JSON-LD
 (`landing.jsonld`).
 """
 
+from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks import StructBlockValidationError
 from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageChooserBlock as WagtailImageChooserBlock
 
@@ -73,9 +76,34 @@ class RichTextBlock(blocks.RichTextBlock):
         description = _("Headings, paragraphs, lists and links")
 
 
+class TeacherChooserBlock(blocks.ChooserBlock):
+    """A teacher of the school (their membership), picked in a modal that offers the
+    editor's own school's active teachers (`site_platform.teachers_admin`)."""
+
+    target_model = "site_platform.Membership"
+
+    @cached_property
+    def widget(self):
+        from site_platform.teachers_admin import teacher_chooser_viewset
+
+        return teacher_chooser_viewset.widget_class()
+
+    class Meta:
+        icon = "user"
+
+
 class TeacherProfileBlock(blocks.StructBlock):
+    """One teacher: a teacher of the school (their live profile: photo, display name,
+    bio, languages, levels), or the fields typed here. With a teacher picked, a field
+    typed here is used only where the live profile is empty; a teacher who no longer
+    teaches at the school is not shown."""
+
+    teacher = TeacherChooserBlock(
+        label=_("Teacher of the school"), required=False,
+        help_text=_("Shows their live profile. The fields below are then used only where the profile is empty."),
+    )
     photo = ImageChooserBlock(label=_("Photo"), required=False)
-    name = blocks.CharBlock(label=_("Name"), max_length=80)
+    name = blocks.CharBlock(label=_("Name"), max_length=80, required=False)
     headline = blocks.CharBlock(
         label=_("Headline"), required=False, max_length=120, help_text=_("e.g. 'IELTS examiner, 10 years teaching'"),
     )
@@ -87,6 +115,35 @@ class TeacherProfileBlock(blocks.StructBlock):
     class Meta:
         icon = "user"
         label = _("Teacher")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("teacher") is None and not (value.get("name") or "").strip():
+            raise StructBlockValidationError(block_errors={
+                "name": ValidationError(_("Pick a teacher of the school or write a name."))})
+        return value
+
+    @staticmethod
+    def shown(value, tenant_id):
+        """What the page shows for one teacher (a dict), or None to leave them out."""
+        membership = value.get("teacher")
+        bio = value.get("bio")
+        person = {
+            "name": value.get("name") or "", "headline": value.get("headline") or "", "photo": value.get("photo"),
+            "bio": bio if bio and str(bio).strip() else None, "bio_text": "",
+            "languages": list(value.get("languages") or []), "levels": [],
+        }
+        if membership is None:
+            return person if person["name"] else None
+        if not membership.is_active or membership.tenant_id != tenant_id:
+            return None
+        person["name"] = membership.public_name
+        person["photo"] = membership.photo or person["photo"]
+        if membership.bio:
+            person["bio"], person["bio_text"] = None, membership.bio
+        person["languages"] = membership.language_list() or person["languages"]
+        person["levels"] = membership.level_list()
+        return person
 
 
 class TeacherProfilesBlock(blocks.StructBlock):
@@ -109,6 +166,22 @@ class TeacherProfilesBlock(blocks.StructBlock):
             }],
         }
         description = _("One teacher in a large profile, or several as a team")
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        parent_context = parent_context or {}
+        request = parent_context.get("request")
+        tenant = getattr(request, "tenant", None)
+        page = parent_context.get("page")
+        tenant_id = tenant.pk if tenant is not None else getattr(getattr(page, "tenant", None), "pk", None)
+        if tenant_id is None and page is not None:
+            from site_platform.models import Tenant
+
+            tenant_id = Tenant.objects.filter(root_page__in=page.get_ancestors(inclusive=True)).values_list(
+                "pk", flat=True).first()
+        people = (TeacherProfileBlock.shown(item, tenant_id) for item in value.get("teachers") or [])
+        context["people"] = [person for person in people if person is not None]
+        return context
 
 
 class PricingPlanBlock(blocks.StructBlock):

@@ -11,6 +11,9 @@
   with full refunds, then `booking.services.teachers.deactivate_teacher`.
 - Switch school: a user with memberships in several tenants picks the current one
   (`admin_scoping.set_current_tenant`).
+- Teacher chooser (`teacher_chooser_viewset`): the modal behind the landing page
+  teacher block's "Teacher of the school" field; offers active teachers of the
+  tenants the editor administers.
 
 Rows of another tenant answer 404.
 """
@@ -26,6 +29,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic import chooser as chooser_views
+from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.images import get_image_model
 
 from .admin_scoping import admin_tenants, all_tenant_roles, set_current_tenant, tenant_roles
@@ -33,6 +38,17 @@ from .models import Membership, Tenant
 
 TEACHING_ROLES = (Membership.Role.TEACHER, Membership.Role.ADMIN)
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def purge_landing_pages(tenant_id):
+    """Landing pages show teachers' live profiles: forget the tenant's cached pages and
+    block fragments (looked up by name, so the platform does not depend on landing)."""
+    from django.apps import apps
+
+    if apps.is_installed("landing"):
+        from landing.cache import purge
+
+        purge(tenant_id)
 
 
 def _administers(user, tenant_id):
@@ -103,6 +119,7 @@ class TeacherProfileForm(forms.ModelForm):
         membership.save(update_fields=["display_name", "bio", "languages", "levels", "timezone", "photo"])
         audit.record("membership.profile_changed", tenant=membership.tenant, actor=actor,
                      target=f"user:{membership.user_id}", fields=sorted(self.changed_data))
+        purge_landing_pages(membership.tenant_id)
         return membership
 
 
@@ -247,6 +264,7 @@ class DeactivateTeacherView(View):
                                                reason=form.cleaned_data.get("reason", ""))
         except BookingError as error:
             return self.render(request, membership, work, form, status=400, error=error.message)
+        purge_landing_pages(membership.tenant_id)
         messages.success(request, _("%(name)s is deactivated: %(sessions)s sessions and %(bookings)s bookings "
                                     "were reassigned or cancelled.") % {
             "name": membership.public_name, "sessions": len(sessions), "bookings": len(bookings)})
@@ -284,6 +302,52 @@ class SwitchTenantView(View):
             messages.success(request, _("You now work in %(school)s.") % {
                 "school": Tenant.objects.get(pk=tenant_id).name})
         return redirect("wagtailadmin_home")
+
+
+# Teacher chooser ---------------------------------------------------------------------------------
+
+class TeacherChooserScope:
+    def get_object_list(self):
+        return teacher_memberships(self.request.user).filter(is_active=True).order_by("tenant__name", "user__email")
+
+
+class TeacherChooseView(TeacherChooserScope, chooser_views.ChooseView):
+    pass
+
+
+class TeacherChooseResultsView(TeacherChooserScope, chooser_views.ChooseResultsView):
+    pass
+
+
+class TeacherChosenView(chooser_views.ChosenView):
+    def get_object(self, pk):
+        membership = teacher_memberships(self.request.user).filter(pk=pk).first()
+        if membership is None:
+            raise Http404
+        return membership
+
+    def get_display_title(self, instance):
+        return f"{instance.public_name} · {instance.tenant.name}"
+
+
+class TeacherChooserViewSet(ChooserViewSet):
+    model = Membership
+    icon = "user"
+    choose_one_text = gettext_lazy("Choose a teacher")
+    choose_another_text = gettext_lazy("Choose another teacher")
+    page_title = gettext_lazy("Choose a teacher")
+    register_widget = False
+    choose_view_class = TeacherChooseView
+    choose_results_view_class = TeacherChooseResultsView
+    chosen_view_class = TeacherChosenView
+
+
+teacher_chooser_viewset = TeacherChooserViewSet("teacher_chooser", url_prefix="teachers/choose")
+
+
+@hooks.register("register_admin_viewset")
+def register_teacher_chooser():
+    return teacher_chooser_viewset
 
 
 @hooks.register("register_admin_urls")

@@ -58,3 +58,47 @@ def test_two_invitations_accepted_at_once_for_the_last_seat_make_exactly_one_tea
     assert Membership.objects.filter(tenant=tenant, role=Membership.Role.TEACHER, is_active=True).count() == 2
     assert Invitation.objects.filter(tenant=tenant, accepted_at__isnull=False).count() == 1
     assert Invitation.objects.filter(tenant=tenant).pending().count() == 1
+
+
+def test_two_lessons_reassigned_at_once_to_one_teacher_at_the_same_time_only_one_lands():
+    """Both reassignments pass the busy check before either commits; the PostgreSQL
+    exclusion constraint on one-to-one time refuses the second, as a readable refusal."""
+    from booking.models import Booking
+    from booking.services import bookings
+    from booking.services import teachers as teacher_service
+    from tests.booking.booking_helpers import future, make_one_on_one
+    from tests.booking.helpers import make_teacher
+
+    tenant = make_tenant("swap")
+    admin = tenant.memberships.get(role=Membership.Role.ADMIN).user
+    first, second, spare = (make_teacher(tenant, f"{name}@swap.test", first_name=name.title())
+                            for name in ("an", "binh", "chi"))
+    start = future(2, 10)
+    lessons = [bookings.create_booking(event_type=make_one_on_one(tenant, owner, slug=f"lesson-{owner.pk}"),
+                                       start=start, attendee=make_user(f"student{owner.pk}@example.com"))
+               for owner in (first, second)]
+
+    barrier = threading.Barrier(2)
+    outcomes = [None, None]
+
+    def reassign(index):
+        try:
+            barrier.wait()
+            teacher_service.reassign_booking(lessons[index], spare, actor=admin)
+            outcomes[index] = "reassigned"
+        except teacher_service.TeacherError as error:
+            outcomes[index] = error.message
+        except Exception as error:  # noqa: BLE001 - any other failure fails the assertions below
+            outcomes[index] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reassign, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("reassigned") == 1, outcomes
+    assert "Chi" in next(o for o in outcomes if o != "reassigned") and "busy" in str(outcomes), outcomes
+    assert Booking.objects.filter(teacher=spare, status__in=Booking.ACTIVE).count() == 1

@@ -4,6 +4,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,7 @@ from wagtail.admin.widgets import HeaderButton
 
 from site_platform.admin_scoping import ScopedObjectMixin, TenantScopedAdminForm, TenantScopedModelViewSet
 
-from ..models import ImmersioConnection, SyncRun
+from ..models import ImmersioConnection, ImmersioWebhookEvent, PushOutbox, SyncRun
 from . import client as api
 
 SECRET_FIELDS = ("api_key", "webhook_secret", "sso_secret")
@@ -208,9 +209,112 @@ class SyncRunViewSet(TenantScopedModelViewSet):
     form_fields = ["tenant"]
 
 
+RETRY_PERMISSION = "integrations.change_immersioconnection"
+
+
+class RetryPushView(ScopedObjectMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMixin,
+                    TemplateView):
+    """"Retry now" for a push that failed or waits for its next try: it is sent at once,
+    under its own idempotency key, with a new 48-hour window."""
+
+    model = PushOutbox
+    permission_required = "view"
+    template_name = "integrations/immersio/push_retry.html"
+    page_title = _("Retry the push to Immersio now")
+    header_icon = "rotate"
+    index_url_name = retry_url_name = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(RETRY_PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(push=self.object, index_url=reverse(self.index_url_name),
+                       action_url=reverse(self.retry_url_name, args=[quote(self.object.pk)]),
+                       retryable=self.object.status in RETRYABLE)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        from .push import retry_now
+
+        if retry_now(PushOutbox.objects.filter(pk=self.object.pk)):
+            messages.success(request, _("The push is being sent again; its status shows in this list."))
+        else:
+            messages.warning(request, _("This push was already sent: there is nothing to retry."))
+        return redirect(self.index_url_name)
+
+
+RETRYABLE = (PushOutbox.Status.PENDING, PushOutbox.Status.FAILED)
+
+
+class PushIndexView(TenantScopedModelViewSet.index_view_class):
+    retry_url_name = None
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if instance.status in RETRYABLE and self.request.user.has_perm(RETRY_PERMISSION):
+            buttons.append(MenuItem(_("Retry now"), url=reverse(self.retry_url_name, args=[quote(instance.pk)]),
+                                    icon_name="rotate", priority=15))
+        return buttons
+
+
+class PushOutboxViewSet(TenantScopedModelViewSet):
+    """What is pushed to Immersio: pending, sent, failed (and not needed), with attempts
+    and the last error. Read-only but for "Retry now"."""
+
+    model = PushOutbox
+    icon = "upload"
+    menu_label = _("Immersio pushes")
+    add_to_admin_menu = True
+    menu_order = 323
+    index_view_class = PushIndexView
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    list_display = ["object_key", "tenant", "kind", "status", "attempts", DateColumn("created_at", label=_("Written")),
+                    DateColumn("next_attempt_at", label=_("Next attempt")), "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["object_key", "last_error"]
+    inspect_view_fields = ["tenant", "kind", "object_key", "status", "attempts", "created_at", "next_attempt_at",
+                           "give_up_at", "sent_at", "last_error", "payload", "response", "idempotency_key"]
+    form_fields = ["tenant"]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(retry_url_name=self.get_url_name("retry"), **kwargs)
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("retry/<int:pk>/", self.construct_view(RetryPushView, index_url_name=self.get_url_name("index"),
+                                                        retry_url_name=self.get_url_name("retry")), name="retry"),
+        ]
+
+
+class WebhookEventViewSet(TenantScopedModelViewSet):
+    """The webhooks Immersio sent, each once, with what was done about it."""
+
+    model = ImmersioWebhookEvent
+    icon = "download"
+    menu_label = _("Immersio webhooks")
+    add_to_admin_menu = True
+    menu_order = 324
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    list_display = ["event_id", "tenant", "type", DateColumn("received_at", label=_("Received")),
+                    DateColumn("processed_at", label=_("Processed")), "outcome"]
+    list_filter = ["type"]
+    search_fields = ["event_id", "outcome"]
+    inspect_view_fields = ["tenant", "event_id", "type", "received_at", "processed_at", "outcome", "payload"]
+    form_fields = ["tenant"]
+
+
 @hooks.register("register_admin_viewset")
 def register_immersio_viewsets():
-    return [ImmersioConnectionViewSet("immersio_connection"), SyncRunViewSet("immersio_sync_log")]
+    return [ImmersioConnectionViewSet("immersio_connection"), SyncRunViewSet("immersio_sync_log"),
+            PushOutboxViewSet("immersio_pushes"), WebhookEventViewSet("immersio_webhooks")]
 
 
 @hooks.register("register_admin_urls")

@@ -7,3 +7,13 @@ def send_tenant_invitation(tenant_id, user_id):
     from .services.tenants import send_tenant_invitation as send
 
     send(tenant_id, user_id)
+
+
+@shared_task
+def delete_cancelled_tenants():
+    """Daily: delete tenants cancelled longer than TENANT_DELETION_GRACE_DAYS, with all their
+    data (site_platform.tenant_deletion). Safe to run twice: a deleted tenant is gone, and a
+    reactivated one is no longer due."""
+    from .tenant_deletion import delete_due_tenants
+
+    return delete_due_tenants()

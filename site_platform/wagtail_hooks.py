@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -26,7 +27,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from . import stats, usage
+from . import stats, tenant_deletion, usage
 from .admin_scoping import ScopedListingMixin, TenantScopedAdminForm, TenantScopedModelViewSet, admin_tenants
 from .errors import PlatformError
 from .forms import TenantCreateForm, TenantEditForm
@@ -102,6 +103,16 @@ class RevenueColumn(Column):
         return stats.format_money(getattr(instance, "revenue_this_month", []))
 
 
+class DeletionColumn(Column):
+    """A cancelled tenant's deletion date (no query: read from the row)."""
+
+    def get_value(self, instance):
+        when = tenant_deletion.deletion_date(instance)
+        if when is None:
+            return ""
+        return _("will be deleted on %(date)s") % {"date": date_format(timezone.localtime(when), "DATE_FORMAT")}
+
+
 def _last_sync_subquery():
     try:
         SyncRun = apps.get_model("integrations", "SyncRun")
@@ -138,6 +149,9 @@ class TenantIndexView(generic.IndexView):
                 icon_name="resubmit" if action != "cancel" else "cross", priority=priority))
         buttons.append(MenuItem(_("Change plan"), url=reverse(self.viewset_url_name("plan"), args=[instance.pk]),
                                 icon_name="tag", priority=50))
+        if instance.status == Tenant.Status.CANCELLED:
+            buttons.append(MenuItem(_("Delete now"), url=reverse(self.viewset_url_name("delete_now"),
+                                                                 args=[instance.pk]), icon_name="bin", priority=60))
         return buttons
 
     def viewset_url_name(self, name):
@@ -199,7 +213,8 @@ class TenantStatusView(ConfirmedActionView):
             raise PermissionDenied
         _sources, _target, label, question, _done = lifecycle.ACTIONS[action]
         return self.render({
-            "page_title": f"{label}: {self.tenant.name}", "intro": question % {"tenant": self.tenant.name},
+            "page_title": f"{label}: {self.tenant.name}",
+            "intro": question % {"tenant": self.tenant.name, "days": tenant_deletion.grace_days()},
             "submit": label, "allowed": action in lifecycle.available_actions(self.tenant),
             "refusal": _("%(tenant)s is %(status)s; this action does not apply.") % {
                 "tenant": self.tenant.name, "status": self.tenant.get_status_display()},
@@ -241,6 +256,44 @@ class TenantPlanView(ConfirmedActionView):
         return self.done()
 
 
+class DeleteNowForm(forms.Form):
+    subdomain = forms.CharField(label=gettext_lazy("Type the subdomain to confirm"), max_length=63)
+
+
+class TenantDeleteNowView(ConfirmedActionView):
+    """Delete a cancelled tenant before its grace period ends, confirmed by typing its subdomain."""
+
+    def context(self, form):
+        return {
+            "page_title": _("Delete now: %(tenant)s") % {"tenant": self.tenant.name}, "form": form,
+            "header_icon": "bin",
+            "intro": _("Delete %(tenant)s (%(subdomain)s) now? Its site, pages, images and documents, bookings, "
+                       "sessions, event types, payment records, API keys, webhooks, Immersio connection and logs are "
+                       "deleted for good; this cannot be undone. People keep their accounts. Type the subdomain "
+                       "to confirm.") % {"tenant": self.tenant.name, "subdomain": self.tenant.subdomain},
+            "submit": _("Delete now"),
+            "allowed": self.tenant.status == Tenant.Status.CANCELLED,
+            "refusal": tenant_deletion.TenantDeletionError(
+                "not_cancelled", tenant=self.tenant.name, status=self.tenant.get_status_display()).message,
+        }
+
+    def get(self, request, pk):
+        return self.render(self.context(DeleteNowForm()))
+
+    def post(self, request, pk):
+        form = DeleteNowForm(request.POST)
+        if not form.is_valid():
+            return self.render(self.context(form))
+        try:
+            tenant_deletion.delete_tenant(self.tenant.pk, actor=request.user,
+                                          confirm_subdomain=form.cleaned_data["subdomain"])
+        except tenant_deletion.TenantDeletionError as exc:
+            form.add_error("subdomain" if exc.code == "confirmation" else None, exc.message)
+            return self.render(self.context(form))
+        messages.success(request, _("%(tenant)s and all its data were deleted.") % {"tenant": self.tenant.name})
+        return self.done()
+
+
 class TenantViewSet(ModelViewSet):
     model = Tenant
     icon = "site"
@@ -254,6 +307,7 @@ class TenantViewSet(ModelViewSet):
         "name", "subdomain", "status", "plan",
         UsageColumn("bookings_this_month", label=gettext_lazy("Bookings this month")),
         RevenueColumn("revenue", label=gettext_lazy("Revenue this month")),
+        DeletionColumn("deletion", label=gettext_lazy("Deletion")),
         DateColumn("last_sync", label=gettext_lazy("Last Immersio sync")),
         DateColumn("created_at", label=gettext_lazy("Created")),
     ]
@@ -270,6 +324,7 @@ class TenantViewSet(ModelViewSet):
         return super().get_urlpatterns() + [
             path("<int:pk>/status/<slug:action>/", TenantStatusView.as_view(viewset=self), name="status"),
             path("<int:pk>/plan/", TenantPlanView.as_view(viewset=self), name="plan"),
+            path("<int:pk>/delete-now/", TenantDeleteNowView.as_view(viewset=self), name="delete_now"),
         ]
 
 
@@ -487,4 +542,3 @@ def add_dashboard_panels(request, panels):
         panels.insert(0, TenantDashboardPanel(tenant))
 
 
-from . import teachers_admin  # noqa: E402,F401  (teachers: profiles, deactivation, school switch)

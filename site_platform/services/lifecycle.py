@@ -28,8 +28,9 @@ ACTIONS = {
                    _("Reactivate %(tenant)s? Its site comes back and takes bookings again."),
                    _("%(tenant)s reactivated.")),
     "cancel": ((S.PENDING, S.ACTIVE, S.SUSPENDED), S.CANCELLED, _("Cancel"),
-               _("Cancel %(tenant)s? Its site disappears (unknown address) and takes no bookings; its data is "
-                 "kept and it can be reactivated."), _("%(tenant)s cancelled.")),
+               _("Cancel %(tenant)s? Its site disappears (unknown address) and takes no bookings. Its data is "
+                 "kept for %(days)s days, during which it can be reactivated; then the tenant and all its data "
+                 "are deleted."), _("%(tenant)s cancelled.")),
 }
 AUDIT_ACTIONS = {"approve": "tenant.approved", "suspend": "tenant.suspended", "reactivate": "tenant.reactivated",
                  "cancel": "tenant.cancelled"}

@@ -178,7 +178,11 @@ CELERY_BEAT_SCHEDULE = {
     "payments-close-stale-checkouts": {"task": "integrations.payments.tasks.close_stale_checkouts",
                                        "schedule": 300.0},
     "payments-retry-refunds": {"task": "integrations.payments.tasks.retry_failed_refunds", "schedule": 600.0},
+    "platform-delete-cancelled-tenants": {"task": "site_platform.tasks.delete_cancelled_tenants",
+                                          "schedule": crontab(hour=2, minute=30)},
 }
+# Days a cancelled tenant's data is kept (and it can be reactivated) before the daily task deletes it.
+TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 
 AUTH_USER_MODEL = "site_platform.User"
 AUTHENTICATION_BACKENDS = [

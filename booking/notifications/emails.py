@@ -300,6 +300,9 @@ def send_series_session_cancelled(booking, session, *, reason=""):
 PARTICIPANT_CONFIRMED = "participant_confirmed"
 PARTICIPANT_ENDED = "participant_ended"
 PARTICIPANT_GAVE_UP = "participant_gave_up"
+# The whole booking moved or was cancelled: once per participant and booking sequence.
+PARTICIPANT_RESCHEDULED = "participant_rescheduled"
+PARTICIPANT_CANCELLED = "participant_cancelled"
 
 
 def participant_recipient(participant):
@@ -342,21 +345,29 @@ def _participant_context(participant, recipient, *, cancelled=False):
 
 def send_participant_email(participant, kind, *, extra=None):
     """A participant's own email: PARTICIPANT_CONFIRMED (with the ICS and their manage
-    link) or PARTICIPANT_ENDED (replaced or removed by the booker; an ICS that removes
-    the event)."""
+    link), PARTICIPANT_ENDED (replaced or removed by the booker; an ICS that removes
+    the event), PARTICIPANT_RESCHEDULED (the booking moved: the ICS moves the same
+    event) or PARTICIPANT_CANCELLED (the whole booking was cancelled)."""
     booking = participant.booking
     recipient = participant_recipient(participant)
     ended = kind == PARTICIPANT_ENDED
     with translation.override(recipient.language):
         context = {**_participant_context(participant, recipient, cancelled=ended), **(extra or {})}
+        if context.get("previous_start"):
+            context["previous_when"] = format_when(context["previous_start"], context["previous_end"],
+                                                   recipient.zone)
         subjects = {
             PARTICIPANT_CONFIRMED: _("You are booked: %(event)s on %(date)s"),
             PARTICIPANT_ENDED: _("Your place is cancelled: %(event)s on %(date)s"),
+            PARTICIPANT_RESCHEDULED: _("Moved: %(event)s is now on %(date)s"),
+            PARTICIPANT_CANCELLED: _("Cancelled: %(event)s on %(date)s"),
         }
         subject = subjects[kind] % {"event": booking.event_type.title,
                                     "date": format_day_time(booking.start, recipient.zone)}
         attachments = [_ics_attachment(context["entries"])]
-    log = NotificationLog(tenant=booking.tenant, booking=booking, kind=kind, sequence=participant.pk)
+    booking_level = kind in (PARTICIPANT_RESCHEDULED, PARTICIPANT_CANCELLED)
+    log = NotificationLog(tenant=booking.tenant, booking=booking, kind=kind,
+                          sequence=booking.sequence if booking_level else participant.pk)
     return deliver(log=log, recipient=recipient, template=f"booking_{kind}", subject=subject, context=context,
                    attachments=attachments)
 

@@ -61,6 +61,8 @@ def send_booking_cancelled(booking_id, *, reason="", refund_due=None, notify_tea
     extra = {"reason": reason or booking.cancellation_reason, "refund_due": refund_due,
              "cancelled_by_role": booking.cancelled_by_role}
     send_booking_email(booking, Kind.CANCELLED, extra=extra)
+    if booking.event_type.asks_participants:
+        _tell_participants(booking, "participant_cancelled", extra)
     # The teacher heard of the booking only once it was confirmed.
     if notify_teacher and booking.confirmed_at is not None:
         send_teacher_email(booking, Kind.TEACHER_CANCELLED, extra=extra)
@@ -79,6 +81,8 @@ def send_booking_rescheduled(booking_id, *, previous_start=None, previous_end=No
     if previous_start and previous_end:
         extra = {"previous_start": parse_datetime(previous_start), "previous_end": parse_datetime(previous_end)}
     send_booking_email(booking, Kind.RESCHEDULED, extra=extra)
+    if booking.event_type.asks_participants:
+        _tell_participants(booking, "participant_rescheduled", extra)
     if notify_teacher:
         send_teacher_email(booking, Kind.TEACHER_RESCHEDULED, extra=extra)
 
@@ -246,3 +250,16 @@ def send_participant_gave_up(participant_id, *, refund_due=None):
     if participant is None or participant.status != participant.Status.RELEASED:
         return
     send_booker_participant_gave_up(participant, refund_due=refund_due)
+
+
+def _tell_participants(booking, kind, extra):
+    """Each named participant still holding a seat of `booking` hears that it moved or
+    was cancelled (once per booking sequence)."""
+    from booking.models import BookingParticipant
+
+    from .emails import send_participant_email
+
+    for participant in (BookingParticipant.objects.filter(booking=booking, status=BookingParticipant.Status.ACTIVE)
+                        .exclude(email="").order_by("pk")):
+        participant.booking = booking
+        send_participant_email(participant, kind, extra=extra)

@@ -319,3 +319,31 @@ def test_changes_after_the_start_are_refused(kids_class, parent):
         group.remove_participant(booking, booking.participants.first(), actor=parent, now=after)
     assert refused.value.code == "change_too_late"
     assert timezone.now() < session.start and seats_taken(session) == 2
+
+
+def test_participants_hear_when_the_whole_booking_moves_or_is_cancelled(kids_class, parent, teacher,
+                                                                        run_on_commit):
+    event_type, session = kids_class
+    later = Session.objects.create(tenant=session.tenant, event_type=event_type, teacher=teacher,
+                                   start=session.start + timedelta(days=7), end=session.end + timedelta(days=7),
+                                   capacity=10)
+    booking = run_on_commit(book, event_type, session, parent, KIDS[:2])
+    mail.outbox.clear()
+
+    run_on_commit(bookings.reschedule_booking, booking, new_session=later, actor=parent)
+
+    for kid in KIDS[:2]:
+        [moved] = [m for m in mail.outbox if kid["email"] in m.to[0]]
+        assert moved.subject.startswith("Moved: Kids' English")
+        event = ics_of(moved).walk("VEVENT")[0]
+        assert str(event["uid"]).startswith(f"booking-{booking.uid}") and int(event["sequence"]) == 1
+        assert booking.participants.get(email=kid["email"]).manage_path() in moved.body
+    mail.outbox.clear()
+
+    run_on_commit(bookings.cancel_booking, booking, actor=parent)
+
+    for kid in KIDS[:2]:
+        [cancelled] = [m for m in mail.outbox if kid["email"] in m.to[0]]
+        assert cancelled.subject.startswith("Cancelled: Kids' English")
+        assert str(ics_of(cancelled).walk("VEVENT")[0]["status"]) == "CANCELLED"
+    assert seats_taken(later) == 0

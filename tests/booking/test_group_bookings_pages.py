@@ -202,3 +202,19 @@ def test_group_refused_whole_on_the_page_when_seats_are_short(tenant, kids_class
     assert response.status_code == 400 and "This session is fully booked." in response.content.decode()
     session.refresh_from_db()
     assert session.seats_taken == 8 and not BookingParticipant.objects.exists()
+
+
+def test_group_pages_have_no_inline_styles_or_scripts(tenant, kids_class, parent):
+    _event_type, session = kids_class
+    client = host_client(tenant, user=parent)
+    pages = [client.get(f"/book/session/{session.pk}/").content.decode()]
+    book_kids(client, session)
+    booking = Booking.objects.get(attendee=parent)
+    minh = booking.participants.get(email="minh@kids.test")
+    pages.append(client.get(f"/bookings/{booking.uid}/").content.decode())
+    pages.append(host_client(tenant).get(f"/bookings/participants/{minh.uid}/?token={minh.manage_token}")
+                 .content.decode())
+    for page in pages:
+        assert " style=" not in page and "<style" not in page
+        assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)", page)
+        assert "css/booking-group.css" in page

@@ -208,12 +208,12 @@ def send_usage_notice(notice_id):
         "platform_name": settings.PLATFORM_NAME,
     }
     with translation.override(settings.LANGUAGE_CODE):
+        names = {"school": tenant.name, "limit": notice.limit, "percent": notice.threshold,
+                 "plan": tenant.plan.name if tenant.plan_id else _("current")}
         if notice.threshold >= 100:
-            subject = _("%(school)s has used all %(limit)s bookings of its plan this month") % {
-                "school": tenant.name, "limit": notice.limit}
+            subject = _("%(school)s has used all %(limit)s bookings of its %(plan)s plan this month") % names
         else:
-            subject = _("%(school)s has used %(percent)s%% of its monthly bookings") % {
-                "school": tenant.name, "percent": notice.threshold}
+            subject = _("%(school)s has used %(percent)s%% of the monthly bookings of its %(plan)s plan") % names
         try:
             send_mail(subject, render_to_string("site_platform/emails/usage_notice.txt", context), settings.DEFAULT_FROM_EMAIL,
                       recipients)

@@ -99,10 +99,11 @@ def test_monthly_bookings_limit_at_the_edge_with_notices_once(tenant, teacher, s
         book(attendee)
     assert not UsageNotice.objects.exists() and not notices()
     book(students[3])  # 4 of 5 = 80%
-    assert [m.subject for m in notices()] == ["Hanoi English Centre has used 80% of its monthly bookings"]
+    assert [m.subject for m in notices()] == [
+        "Hanoi English Centre has used 80% of the monthly bookings of its Lite plan"]
     assert notices()[0].to == ["owner@hanoi.test"]
     book(students[4])  # 5 of 5
-    assert notices()[-1].subject == "Hanoi English Centre has used all 5 bookings of its plan this month"
+    assert notices()[-1].subject == "Hanoi English Centre has used all 5 bookings of its Lite plan this month"
 
     with pytest.raises(BookingError) as refusal:
         book(students[5])

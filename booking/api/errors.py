@@ -53,6 +53,7 @@ class ApiError(exceptions.APIException):
         "unsupported_media_type": _("Send the body as application/json."),
         "not_acceptable": _("This endpoint answers application/json."),
         "permission_denied": _("You may not do this."),
+        "not_payable": _("This booking does not need a payment."),
     }
 
     def __init__(self, code, http_status=status.HTTP_400_BAD_REQUEST, fields=None, **params):

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.http import JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -44,6 +45,19 @@ urlpatterns = [
     path("tenant/bookings", views_tenant.TenantBookingsView.as_view(), name="tenant_bookings"),
     path("tenant/bookings/export", views_tenant.TenantBookingsExportView.as_view(), name="tenant_bookings_export"),
     path("tenant/stats", views_tenant.TenantStatsView.as_view(), name="tenant_stats"),
+]
 
+if apps.is_installed("integrations.payments"):
+    from . import views_payments
+
+    urlpatterns += [
+        path("me/bookings/<uuid:uid>/payment", views_payments.MyBookingPaymentView.as_view(),
+             name="my_booking_payment"),
+        path("me/bookings/<uuid:uid>/pay", views_payments.MyBookingPayView.as_view(), name="my_booking_pay"),
+        path("tenant/payments", views_payments.TenantPaymentsView.as_view(), name="tenant_payments"),
+        path("tenant/refunds", views_payments.TenantRefundsView.as_view(), name="tenant_refunds"),
+    ]
+
+urlpatterns += [
     re_path(r"^[\s\S]*$", not_found),  # any character, newlines too
 ]

@@ -7,6 +7,7 @@ the schema documents."""
 
 import os
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -14,14 +15,19 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
+from django.utils import timezone
 from django.utils.crypto import get_random_string
+from schemathesis.core import NOT_SET
 
 from booking.api import services as api_services
 from booking.models import Booking, WhitelistEntry
 from booking.services import bookings as booking_service
+from integrations.payments import checkout
+from integrations.payments.models import Payment, Refund
 from tests.api.conftest import new_key, openapi_schema
 from tests.booking.booking_helpers import future, make_class, make_one_on_one
 from tests.conftest import make_user
+from tests.payments.conftest import connected, fake_stripe  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +36,14 @@ MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", 12))
 
 STUDENT_OPERATIONS = [
     "my_bookings_list", "my_bookings_create", "my_bookings_retrieve", "my_bookings_cancel",
-    "my_bookings_reschedule", "my_tokens_list", "my_tokens_create", "my_tokens_revoke",
+    "my_bookings_reschedule", "my_tokens_list", "my_tokens_create", "my_tokens_revoke", "my_bookings_payment",
+    "my_bookings_pay",
 ]
 TENANT_OPERATIONS = [
     "tenant_event_types_list", "tenant_event_types_create", "tenant_event_types_retrieve",
     "tenant_event_types_update", "tenant_event_types_delete", "tenant_series_create", "tenant_sessions_create",
     "tenant_whitelist_list", "tenant_whitelist_update", "tenant_sessions_list", "tenant_bookings_list",
-    "tenant_bookings_export", "tenant_stats",
+    "tenant_bookings_export", "tenant_stats", "tenant_payments_list", "tenant_refunds_list",
 ]
 
 
@@ -68,10 +75,11 @@ def wsgi_app():
 
 
 @pytest.fixture
-def seeded(tenant, teacher, student, tenant_admin):
+def seeded(tenant, teacher, student, tenant_admin, connected):
     """A school with a class (three sessions, a whitelist), a full class, a one-to-one
-    event, a draft without bookings; the student's bookings (confirmed, cancelled,
-    one-to-one), another student's booking, a spare personal token and an API key.
+    event, a draft without bookings, a paid class; the student's bookings (confirmed,
+    cancelled, one-to-one, one waiting for payment), another student's booking, paid
+    and refunded, a spare personal token and an API key. Stripe is the fake on loopback.
     `path` names real rows for path parameters; `examples` are well-formed requests
     (path parameters, body) that reach the services, mixed in with generated ones."""
     workshop, sessions = make_class(tenant, teacher, capacity=10, sessions=3, title="Conversation club")
@@ -88,6 +96,17 @@ def seeded(tenant, teacher, student, tenant_admin):
     someone = make_user("someone@example.com", first_name="Chi")
     booking_service.create_booking(event_type=workshop, session=sessions[2], attendee=someone)
     booking_service.create_booking(event_type=full_class, session=full_sessions[0], attendee=someone)
+    paid_class, paid_sessions = make_class(tenant, teacher, sessions=1, days=7, title="English B1",
+                                           price=Decimal("25.00"))
+    to_pay = booking_service.create_booking(event_type=paid_class, session=paid_sessions[0], attendee=student)
+    checkout.ensure_payment(to_pay)
+    refunded = booking_service.create_booking(event_type=paid_class, session=paid_sessions[0], attendee=someone)
+    payment = checkout.ensure_payment(refunded)
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REFUNDED, paid_at=timezone.now(),
+                                                 amount_refunded=payment.amount, payment_intent_id="pi_seed")
+    Refund.objects.create(tenant=tenant, payment=payment, purpose=Refund.Purpose.CANCELLATION,
+                          amount=payment.amount, currency=payment.currency, payment_intent_id="pi_seed",
+                          idempotency_key="seed-refund", status=Refund.Status.SUCCEEDED)
     spare_token, _clear = api_services.create_personal_token(tenant=tenant, user=student, name="spare")
     _key, key = new_key(tenant, created_by=tenant_admin)
     later = (slot + timedelta(days=1)).isoformat()
@@ -98,7 +117,7 @@ def seeded(tenant, teacher, student, tenant_admin):
     return {
         "key": key,
         "path": {
-            "uid": [str(b.uid) for b in (booked, cancelled, one_on_one)],
+            "uid": [str(b.uid) for b in (booked, cancelled, one_on_one, to_pay)],
             "token_id": [spare_token.pk],
             "event_type_id": [workshop.pk, tutoring.pk, draft.pk],
         },
@@ -114,6 +133,7 @@ def seeded(tenant, teacher, student, tenant_admin):
                 ({"uid": str(booked.uid)}, {"session": full_sessions[0].pk}),
             ],
             "my_bookings_cancel": [({"uid": str(booked.uid)}, {"reason": "ill"})],
+            "my_bookings_pay": [({"uid": str(to_pay.uid)}, NOT_SET)],
             "tenant_event_types_create": [(None, {"kind": "workshop", "title": "Lab", "hosts": [teacher.pk],
                                                   "seats_per_session": 6, "recurrence": recurrence})],
             "tenant_event_types_update": [(workshop_path, {"title": "Conversation club+", "price": "10.00",

@@ -107,6 +107,8 @@ KEY_ENDPOINTS = [
     ("get", "/api/v1/tenant/bookings"),
     ("get", "/api/v1/tenant/bookings/export"),
     ("get", "/api/v1/tenant/stats"),
+    ("get", "/api/v1/tenant/payments"),
+    ("get", "/api/v1/tenant/refunds"),
 ]
 
 
@@ -139,7 +141,9 @@ def test_every_key_endpoint_refuses_missing_revoked_and_foreign_keys(method, pat
 
 
 STUDENT_ENDPOINTS = [("get", "/api/v1/me/bookings"), ("post", "/api/v1/me/bookings"),
-                     ("get", "/api/v1/me/tokens")]
+                     ("get", "/api/v1/me/tokens"),
+                     ("get", "/api/v1/me/bookings/3f1e0c1a-5b7d-4c2e-9a10-2b3c4d5e6f70/payment"),
+                     ("post", "/api/v1/me/bookings/3f1e0c1a-5b7d-4c2e-9a10-2b3c4d5e6f70/pay")]
 
 
 @pytest.mark.parametrize("method,path", STUDENT_ENDPOINTS)

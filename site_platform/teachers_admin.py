@@ -197,9 +197,11 @@ class DeactivateForm(forms.Form):
         choices = _choices(candidates)
         self.fields["apply_to_all"].choices = choices
         for session in work.sessions:
-            self.fields[f"session_{session.pk}"] = forms.ChoiceField(choices=choices, required=False, label=str(session))
+            self.fields[f"session_{session.pk}"] = forms.ChoiceField(choices=choices, required=False,
+                                                                     label=str(session))
         for booking in work.bookings:
-            self.fields[f"booking_{booking.pk}"] = forms.ChoiceField(choices=choices, required=False, label=str(booking))
+            self.fields[f"booking_{booking.pk}"] = forms.ChoiceField(choices=choices, required=False,
+                                                                     label=str(booking))
 
     def _resolve(self, value):
         from booking.services.teachers import CANCEL

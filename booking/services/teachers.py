@@ -130,16 +130,18 @@ def set_meeting_url(session, url, *, actor, whole_series=False, now=None):
     now = now or dj_timezone.now()
     url = _clean_url(url)
     with transaction.atomic():
-        current = Session.objects.select_for_update().select_related("event_type", "tenant").get(pk=session.pk)
+        current = (Session.objects.select_for_update(of=("self",)).select_related("event_type", "tenant")
+                   .get(pk=session.pk))
         if current.status != Session.Status.SCHEDULED:
             raise TeacherError("session_cancelled")
         if current.end <= now:
             raise TeacherError("session_over")
         targets = [current]
         if whole_series and current.series_id:
-            targets = list(Session.objects.select_for_update().select_related("event_type", "tenant").filter(
-                series_id=current.series_id, status=Session.Status.SCHEDULED, start__gte=current.start,
-                end__gt=now, teacher_id=current.teacher_id).order_by("start", "pk"))
+            targets = list(Session.objects.select_for_update(of=("self",)).select_related("event_type", "tenant")
+                           .filter(series_id=current.series_id, status=Session.Status.SCHEDULED,
+                                   start__gte=current.start, end__gt=now, teacher_id=current.teacher_id)
+                           .order_by("start", "pk"))
         changed = [target for target in targets if target.meeting_url != url]
         if not changed:
             raise TeacherError("url_same")
@@ -180,7 +182,8 @@ def message_attendees(session, *, subject, body, actor, now=None):
     if len(body) > MAX_BODY:
         raise TeacherError("too_long", field=_("message"), most=MAX_BODY)
     with transaction.atomic():
-        current = Session.objects.select_for_update().select_related("event_type", "tenant").get(pk=session.pk)
+        current = (Session.objects.select_for_update(of=("self",)).select_related("event_type", "tenant")
+                   .get(pk=session.pk))
         if current.status != Session.Status.SCHEDULED:
             raise TeacherError("session_cancelled")
         since = now - timedelta(days=1)
@@ -275,7 +278,8 @@ def reassign_session(session, new_teacher, *, actor):
     one-to-one bookings, blackouts, imported calendars, buffers)."""
     tenant = session.tenant
     with transaction.atomic():
-        current = Session.objects.select_for_update().select_related("event_type", "series").get(pk=session.pk)
+        current = (Session.objects.select_for_update(of=("self",)).select_related("event_type", "series")
+                   .get(pk=session.pk))
         require_teacher(tenant, new_teacher)
         if current.teacher_id == new_teacher.pk:
             raise TeacherError("same_teacher", teacher=new_teacher)
@@ -308,7 +312,7 @@ def reassign_booking(booking, new_teacher, *, actor):
 
     try:
         with transaction.atomic():
-            current = Booking.objects.select_for_update().select_related("event_type").get(pk=booking.pk)
+            current = Booking.objects.select_for_update(of=("self",)).select_related("event_type").get(pk=booking.pk)
             if current.status not in Booking.ACTIVE or not current.is_one_on_one:
                 raise TeacherError("not_active")
             require_teacher(tenant, new_teacher)
@@ -355,7 +359,8 @@ def deactivate_teacher(membership, *, actor, sessions=None, bookings=None, reaso
     now = now or dj_timezone.now()
     tenant = membership.tenant
     with transaction.atomic():
-        current = Membership.objects.select_for_update().select_related("user", "tenant").get(pk=membership.pk)
+        current = (Membership.objects.select_for_update(of=("self",)).select_related("user", "tenant")
+                   .get(pk=membership.pk))
         teacher = current.user
         if current.role not in TEACHING_ROLES:
             raise TeacherError("not_teacher_membership")

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 from wagtail.users.models import UserProfile
 
-from booking.models import Booking, Session
+from booking.models import Session
 from booking.notifications import teacher_messages
 from booking.services import bookings
 from booking.services import teachers as teacher_service

@@ -5,7 +5,8 @@ The record (tenant, caller, key) is inserted in the transaction that runs the wr
 and keeps its answer, so a concurrent retry waits on the unique index until the first
 one commits, then replays it. Refusals (4xx) and failures roll the record back with
 the write: retrying such a request runs it again. Records are kept for
-RETENTION; an older record no longer binds its key.
+API_IDEMPOTENCY_RETENTION_HOURS (default 24); an older record no longer binds its key,
+and the periodic task `booking.api.tasks.purge_idempotency_records` deletes it.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ import json
 from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,7 +26,12 @@ from .authentication import principal_of
 from .errors import ApiError
 
 HEADER = "Idempotency-Key"
-RETENTION = timedelta(hours=24)
+DEFAULT_RETENTION_HOURS = 24
+
+
+def retention():
+    """How long a record binds its key (setting API_IDEMPOTENCY_RETENTION_HOURS)."""
+    return timedelta(hours=float(getattr(settings, "API_IDEMPOTENCY_RETENTION_HOURS", DEFAULT_RETENTION_HOURS)))
 
 
 def request_hash(request):
@@ -57,7 +64,7 @@ def idempotent(method):
         digest = request_hash(request)
         with transaction.atomic():
             IdempotencyRecord.objects.filter(tenant=tenant, principal=principal, key=key,
-                                             created_at__lt=timezone.now() - RETENTION).delete()
+                                             created_at__lt=timezone.now() - retention()).delete()
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(tenant=tenant, principal=principal, key=key,

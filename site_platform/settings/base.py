@@ -180,7 +180,10 @@ CELERY_BEAT_SCHEDULE = {
     "payments-retry-refunds": {"task": "integrations.payments.tasks.retry_failed_refunds", "schedule": 600.0},
     "platform-delete-cancelled-tenants": {"task": "site_platform.tasks.delete_cancelled_tenants",
                                           "schedule": crontab(hour=2, minute=30)},
+    "api-purge-idempotency-records": {"task": "booking.api.tasks.purge_idempotency_records", "schedule": 3600.0},
 }
+# booking.api is no app of its own, so task autodiscovery does not find its tasks.
+CELERY_IMPORTS = ["booking.api.tasks"]
 # Days a cancelled tenant's data is kept (and it can be reactivated) before the daily task deletes it.
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 

@@ -57,3 +57,41 @@ def test_rate_limit_per_address(settings, tenant):
     assert [client.get("/api/v1/public/landing").status_code for _ in range(3)] == [200, 200, 429]
     assert client.get("/api/v1/public/workshops")["Retry-After"]
     assert ApiClient(tenant).get("/api/v1/public/landing").status_code == 200
+
+
+def test_old_idempotency_records_are_purged_twice_safely(settings, key_client, tenant, other_tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from booking.api.tasks import purge_idempotency_records
+    from booking.models import IdempotencyRecord
+    from site_platform.celery import app
+
+    body = {"title": "Visit", "location_kind": "in_person", "address": "1 Trang Tien"}
+    for key in ("old", "recent"):
+        assert key_client.post_json("/api/v1/tenant/event-types", body, HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+    saigon = ApiClient(other_tenant, key=new_key(other_tenant)[1])
+    assert saigon.post_json("/api/v1/tenant/event-types", body, HTTP_IDEMPOTENCY_KEY="old").status_code == 201
+    now = timezone.now()
+    IdempotencyRecord.objects.filter(key="old").update(created_at=now - timedelta(hours=25))
+    IdempotencyRecord.objects.filter(key="recent").update(created_at=now - timedelta(hours=23))
+
+    assert purge_idempotency_records() == 2
+    assert purge_idempotency_records() == 0
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
+    # The purged key is free again; the kept one still replays.
+    changed = dict(body, title="Visit 2")
+    assert key_client.post_json("/api/v1/tenant/event-types", changed, HTTP_IDEMPOTENCY_KEY="old").status_code == 201
+    replay = key_client.post_json("/api/v1/tenant/event-types", body, HTTP_IDEMPOTENCY_KEY="recent")
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+
+    settings.API_IDEMPOTENCY_RETENTION_HOURS = 1
+    IdempotencyRecord.objects.filter(key="recent").update(created_at=now - timedelta(hours=2))
+    assert purge_idempotency_records() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["old"]
+
+    app.loader.import_default_modules()
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "booking.api.tasks.purge_idempotency_records" in schedule
+    assert "booking.api.tasks.purge_idempotency_records" in app.tasks

@@ -98,7 +98,11 @@ def check_group_may_book(event_type, attendee, participants, *, override=False, 
     if override:
         if not whitelist.may_override(event_type.tenant, actor):
             raise BookingError("override_not_allowed")
-        return event_type.whitelist_enabled
+        try:
+            check_group_may_book(event_type, attendee, participants, require_verified=False)
+        except BookingError:
+            return True
+        return False
     if require_verified and not whitelist.verified_emails(attendee):
         raise BookingError("email_unverified")
     check_participants_whitelist(event_type, [email for _name, email in participants])

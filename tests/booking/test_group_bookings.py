@@ -347,3 +347,23 @@ def test_participants_hear_when_the_whole_booking_moves_or_is_cancelled(kids_cla
         assert cancelled.subject.startswith("Cancelled: Kids' English")
         assert str(ics_of(cancelled).walk("VEVENT")[0]["status"]) == "CANCELLED"
     assert seats_taken(later) == 0
+
+
+def test_an_admin_books_a_group_over_the_whitelist_and_it_is_logged(tenant, teacher, parent, tenant_admin):
+    event_type, (session,) = make_class(tenant, teacher, slug="enrolled-admin", participant_names=REQUIRED,
+                                        whitelist_enabled=True)
+    WhitelistEntry.objects.create(event_type=event_type, email=KIDS[0]["email"])
+    listed = bookings.create_booking(event_type=event_type, session=session, attendee=parent, seats=1,
+                                     participants=KIDS[:1], source=Booking.Source.ADMIN, actor=tenant_admin,
+                                     override_whitelist=True)
+    assert not AuditEntry.objects.filter(action="booking.whitelist_override").exists()
+    over = bookings.create_booking(event_type=event_type, session=session, attendee=make_user("p2@example.com"),
+                                   seats=2,
+                                   participants=KIDS[1:], source=Booking.Source.ADMIN, actor=tenant_admin,
+                                   override_whitelist=True)
+    assert (listed.seats, over.seats, seats_taken(session)) == (1, 2, 3)
+    assert AuditEntry.objects.filter(action="booking.whitelist_override", target=f"booking:{over.uid}").exists()
+    with pytest.raises(BookingError) as refused:
+        bookings.create_booking(event_type=event_type, session=session, attendee=parent, seats=1,
+                                participants=KIDS[2:], actor=parent, override_whitelist=True)
+    assert refused.value.code == "override_not_allowed"

@@ -178,6 +178,31 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.tenant}"
 
+    def clean(self):
+        """Unticking `is_active` on a form would leave a teacher's future sessions and
+        bookings without a teacher: that goes through the deactivation screen instead."""
+        super().clean()
+        if not self.pk or self.is_active:
+            return
+        was_active = type(self).objects.filter(pk=self.pk, is_active=True).exists()
+        if was_active and self.role in (self.Role.TEACHER, self.Role.ADMIN) and self.has_future_work():
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"is_active": _(
+                "This teacher still has future sessions or bookings. Use Teachers → Deactivate to reassign "
+                "or cancel them.")})
+
+    def has_future_work(self):
+        from django.apps import apps
+        from django.utils import timezone
+
+        now = timezone.now()
+        Session, Booking = apps.get_model("booking", "Session"), apps.get_model("booking", "Booking")
+        return (Session.objects.filter(tenant_id=self.tenant_id, teacher_id=self.user_id, status="scheduled",
+                                       end__gt=now).exists()
+                or Booking.objects.filter(tenant_id=self.tenant_id, teacher_id=self.user_id, session__isnull=True,
+                                          status__in=Booking.ACTIVE, end__gt=now).exists())
+
     @property
     def public_name(self):
         return self.display_name or self.user.get_full_name() or self.user.email.split("@")[0]

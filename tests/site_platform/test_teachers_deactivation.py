@@ -163,3 +163,21 @@ def test_only_the_schools_admin_may_deactivate(tenant, other_tenant_admin, tenan
     with pytest.raises(TeacherError) as refusal:
         teacher_service.deactivate_teacher(own, actor=tenant_admin)
     assert refusal.value.code == "deactivate_self"
+
+
+def test_the_team_screen_cannot_untick_a_teacher_with_future_work(tenant, tenant_admin, leaving):
+    membership = leaving["membership"]
+    client = host_client(user=tenant_admin)
+    edit = f"/admin/team/edit/{membership.pk}/"
+    assert client.get(edit).status_code == 200
+    response = client.post(edit, {"tenant": tenant.pk, "role": "teacher", "timezone": "Asia/Ho_Chi_Minh"})
+    assert "Use Teachers → Deactivate" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.is_active
+    idle = make_teacher(tenant, "idle@hanoi.test")
+    idle_membership = Membership.objects.get(tenant=tenant, user=idle)
+    response = client.post(f"/admin/team/edit/{idle_membership.pk}/", {"tenant": tenant.pk, "role": "teacher",
+                                                                      "timezone": "UTC"})
+    assert response.status_code == 302
+    idle_membership.refresh_from_db()
+    assert not idle_membership.is_active

@@ -141,6 +141,29 @@ def percentile(values, fraction):
 def closed_loop(port, host, path, seconds, clients):
     """`clients` keep-alive connections in a closed loop of GETs for `seconds`:
     (requests/s, p50 ms, p95 ms). Any answer other than 200 stops the benchmark."""
+    latencies, elapsed = _loop(port, host, path, seconds, clients)
+    return _summary(latencies, elapsed)
+
+
+def interleaved(port, host, targets, seconds, clients, slice_seconds=1.0):
+    """closed_loop over every (name, path) of `targets` in turn, `slice_seconds` at a time,
+    until each has had `seconds`: {name: (requests/s, p50 ms, p95 ms)}. On a machine
+    whose other load comes and goes, the targets then share the same moments, so their
+    ratios hold even when the absolute figures move."""
+    totals = {name: ([], 0.0) for name, _path in targets}
+    rounds = max(1, round(seconds / slice_seconds))
+    for _ in range(rounds):
+        for name, path in targets:
+            latencies, elapsed = _loop(port, host, path, seconds / rounds, clients)
+            totals[name] = (totals[name][0] + latencies, totals[name][1] + elapsed)
+    return {name: _summary(latencies, elapsed) for name, (latencies, elapsed) in totals.items()}
+
+
+def _summary(latencies, elapsed):
+    return len(latencies) / elapsed, statistics.median(latencies) * 1000, percentile(latencies, 0.95) * 1000
+
+
+def _loop(port, host, path, seconds, clients):
     import http.client
 
     latencies, errors = [], []
@@ -173,7 +196,7 @@ def closed_loop(port, host, path, seconds, clients):
     elapsed = time.perf_counter() - began
     if errors:
         raise SystemExit(f"{path}: {len(errors)} answers were not 200 ({errors[:5]})")
-    return len(latencies) / elapsed, statistics.median(latencies) * 1000, percentile(latencies, 0.95) * 1000
+    return latencies, elapsed
 
 
 def pgbench_tps(database_url, *, clients, seconds):

@@ -8,7 +8,9 @@ workshop list of 12 workshops with 3 sessions each, a booking widget, teachers,
 pricing, testimonials, FAQ, gallery, contact, social links, call to action), starts
 gunicorn with bench/landing_settings.py (whose tenant URLconf adds a trivial
 view, bench/landing_urls.py), then for each target runs the same closed loop of
-keep-alive clients for BENCH_SECONDS and prints requests/s and p50/p95 latency:
+keep-alive clients for BENCH_SECONDS (in one-second turns, so that the targets share
+the moments of a machine whose other load comes and goes) and prints requests/s and
+p50/p95 latency:
 
   trivial    GET /bench/trivial/   (same middleware, no template, no query)
   cached     GET /                 (the page cache answers)
@@ -27,7 +29,7 @@ import io
 import os
 import sys
 
-from common import closed_loop, ensure_database, gunicorn, use_settings
+from common import closed_loop, ensure_database, gunicorn, interleaved, use_settings
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -127,9 +129,8 @@ def main():
             run(port, host, path, 1.5)
         print(f"gunicorn: {WORKERS} workers × {THREADS} threads; {CLIENTS} keep-alive clients, {SECONDS:.0f} s each;"
               f" page {size / 1024:.0f} KiB; cache {'Redis' if os.environ.get('REDIS_URL') else 'local memory'}")
-        results = {}
+        results = interleaved(port, host, TARGETS, SECONDS, CLIENTS)
         for name, path in TARGETS:
-            results[name] = run(port, host, path, SECONDS)
             rps, p50, p95 = results[name]
             print(f"{name:9} {path:17} {rps:8.0f} req/s   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
     trivial = results["trivial"][0]

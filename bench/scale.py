@@ -31,8 +31,8 @@ import os
 import sys
 import time
 
-from common import (closed_loop, ensure_database, gunicorn, load_average, load_bench_module, start,
-                    stop, subprocess_env, use_settings, venv_command)
+from common import (closed_loop, ensure_database, gunicorn, interleaved, load_average, load_bench_module,
+                    start, stop, subprocess_env, use_settings, venv_command)
 
 WEB_WORKERS = [int(n) for n in os.environ.get("SCALE_WEB_WORKERS", "1,2,4").split(",")]
 CELERY_WORKERS = [int(n) for n in os.environ.get("SCALE_CELERY_WORKERS", "1,2").split(",") if n]
@@ -93,8 +93,8 @@ def web_rows(landing_host, race_setup, unsent):
         with gunicorn(settings_module="scale_settings", workers=workers, threads=THREADS) as port:
             for path in ("/", "/?bench=1"):  # warm every worker and thread
                 closed_loop(port, landing_host, path, 1.5, CLIENTS)
-            cached = closed_loop(port, landing_host, "/", SECONDS, CLIENTS)
-            uncached = closed_loop(port, landing_host, "/?bench=1", SECONDS, CLIENTS)
+            landing = interleaved(port, landing_host, [("cached", "/"), ("uncached", "/?bench=1")], SECONDS, CLIENTS)
+            cached, uncached = landing["cached"], landing["uncached"]
             booking = race(port, tenant, teacher, event_type, cookies[:RACE_CLIENTS],
                            capacity=max(RACE_CLIENTS // 2, 1), offset_days=index,
                            warm_connections=workers * THREADS)

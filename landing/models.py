@@ -40,6 +40,15 @@ class SitePageMixin(models.Model):
     class Meta:
         abstract = True
 
+    def get_view_restrictions(self):
+        # A root page from the host map knows it has none (landing/site_memo.py):
+        # Wagtail's privacy check then reads no ancestors and no restrictions.
+        if getattr(self, "_no_view_restrictions", False):
+            from wagtail.models import PageViewRestriction
+
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["seo"] = seo.page_meta(self, request)
@@ -76,6 +85,11 @@ class LandingPage(SitePageMixin, Page):
 
     def menu_pages(self):
         """The pages listed in the header: live, public children marked 'show in menus'."""
+        memo = getattr(self, "_site_memo", None)
+        if memo is not None:
+            from .site_memo import menu_pages
+
+            return menu_pages(memo)
         return list(self.get_children().live().public().in_menu().only("id", "title", "slug", "url_path"))
 
 
@@ -274,8 +288,13 @@ class BrandingSettings(BaseSiteSetting):
         attr_name = cls.get_cache_attr_name()
         if hasattr(request, attr_name):
             return getattr(request, attr_name)
-        site = primary_site_for_request(request)
-        branding = cls.for_site(site)
+        entry = primary_host_entry(request)
+        if entry is not None:
+            from .site_memo import branding as memo_branding
+
+            branding = memo_branding(entry)  # kept with the host map (landing/site_memo.py)
+        else:
+            branding = cls.for_site(Site.find_for_request(request))
         branding._request = request
         setattr(request, attr_name, branding)
         return branding
@@ -335,14 +354,23 @@ class BrandingSettings(BaseSiteSetting):
         }
 
 
-def primary_site_for_request(request):
-    """The tenant's primary Site for a request (no query: the host map holds it),
-    or the Site Wagtail finds for the request on other hosts."""
+def primary_host_entry(request):
+    """The host map's entry of the tenant's primary host (no query), or None off tenant hosts."""
     from site_platform import hosts
 
     tenant = getattr(request, "tenant", None)
-    if tenant is not None:
-        entry = hosts.lookup(tenant.hostname)
-        if entry is not None:
-            return entry.site
+    if tenant is None:
+        return None
+    entry = getattr(request, "_host_entry", None)
+    if entry is not None and entry.site_values.get("hostname", "").lower() == tenant.hostname.lower():
+        return entry
+    return hosts.lookup(tenant.hostname)
+
+
+def primary_site_for_request(request):
+    """The tenant's primary Site for a request (no query: the host map holds it),
+    or the Site Wagtail finds for the request on other hosts."""
+    entry = primary_host_entry(request)
+    if entry is not None:
+        return entry.site
     return Site.find_for_request(request)

@@ -1,16 +1,16 @@
 """Keep served landing pages current: the host map and the page cache.
 
-The host map (site_platform.hosts) keeps each tenant's Site, with its root page,
-in process memory and hands it to Wagtail, which serves the root page as
-`site.root_page.specific`: that specific instance is cached on the in-memory
-page, body and live flag included. Publishing or unpublishing a tenant's root
-page therefore rebuilds the map, in every process, so the next request serves
-what was just published.
+The host map (site_platform.hosts) keeps each tenant's Site in process memory and,
+with it, the root page's published field values, whether anything restricts viewing
+it, its menu pages and the branding (landing/site_memo.py), from which every request
+gets instances of its own. Publishing, unpublishing, moving or deleting the root page
+or one of its children, changing a view restriction, or saving the branding therefore
+rebuilds the map, in every process, so the next request serves what just changed.
 """
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from booking import signals as booking_signals
@@ -22,8 +22,30 @@ from . import cache as page_cache
 @receiver(page_published)
 @receiver(page_unpublished)
 def refresh_root_page(sender, instance, **kwargs):
-    if instance.depth == 2:  # a tenant's root page: the one the host map holds
+    if instance.depth in (2, 3):  # a tenant's root page or a page of its menu: the host map holds them
         hosts.invalidate()
+
+
+@receiver(post_page_move)
+def refresh_after_move(sender, instance, **kwargs):
+    hosts.invalidate()  # into or out of a menu, or a root page's path
+
+
+@receiver(post_delete, sender=Page)
+def refresh_after_delete(sender, instance, **kwargs):
+    if instance.depth in (2, 3):
+        hosts.invalidate()
+
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def refresh_after_privacy_change(sender, instance, **kwargs):
+    # Whether the root page is restricted, and which menu pages are public, are in
+    # the host map; a page made private must not stay in the page cache either.
+    hosts.invalidate()
+    page = Page.objects.filter(pk=instance.page_id).only("path", "depth").first()
+    if page is not None:
+        page_cache.purge(tenant_of_page(page))
 
 
 # The page cache (landing/cache.py): forget a tenant's cached pages when what they show changes.
@@ -55,7 +77,13 @@ def purge_on_branding_change(sender, instance, created=False, **kwargs):
 
     if created:  # Wagtail makes the row with its defaults the first time a page asks for it: nothing changed
         return
+    hosts.invalidate()  # the host map keeps the branding (landing/site_memo.py)
     page_cache.purge(Tenant.objects.filter(root_page_id=instance.site.root_page_id).values_list("pk", flat=True).first())
+
+
+@receiver(post_delete, sender="landing.BrandingSettings")
+def refresh_after_branding_delete(sender, instance, **kwargs):
+    hosts.invalidate()
 
 
 @receiver(post_save, sender="site_platform.Tenant")

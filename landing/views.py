@@ -29,6 +29,7 @@ def serve_page(request, path):
         cached = page_cache.serve_cached(request, key)
         if cached is not None:
             return cached
+    _hand_root_page_to_wagtail(request)
     response = wagtail_views.serve(request, path)
     if key is None or not isinstance(response, TemplateResponse):
         return response
@@ -41,9 +42,28 @@ def serve_page(request, path):
     return page_cache.store(request, key, response)
 
 
+def _hand_root_page_to_wagtail(request):
+    """Give the request's Site its root page, and the request Wagtail's site root paths
+    (where Page.get_url_parts looks for them), from the host map (landing/site_memo.py),
+    so that Wagtail's routing and page URLs read no page rows and no cache."""
+    from .site_memo import root_page, site_root_paths
+
+    site, entry = getattr(request, "_wagtail_site", None), getattr(request, "_host_entry", None)
+    if site is None or entry is None or site.root_page_id != entry.site_values.get("root_page_id"):
+        return
+    request._wagtail_cached_site_root_paths = site_root_paths()
+    page = root_page(entry)
+    if page is not None:
+        site.root_page = page
+
+
 def has_view_restrictions(page):
-    """Whether the page or an ancestor is private (password, login, groups): one query."""
+    """Whether the page or an ancestor is private (password, login, groups): one query,
+    none for a root page from the host map."""
     from wagtail.models import PageViewRestriction
+
+    if getattr(page, "_no_view_restrictions", False):
+        return False
 
     paths = [page.path[:end] for end in range(page.steplen, len(page.path) + 1, page.steplen)]
     return PageViewRestriction.objects.filter(page__path__in=paths).exists()

@@ -8,7 +8,7 @@ request, and a request costs one cache read and no database query.
 
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,7 +17,7 @@ from django.db import transaction
 VERSION_KEY = "tenant-host-map-version"
 
 _lock = threading.Lock()
-_state = {"version": None, "hosts": {}}
+_state = {"version": None, "hosts": {}, "memo": {}}
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,18 @@ class HostEntry:
 
     tenant_values: dict
     site_values: dict
+    # What other apps derive from the host and keep with it (landing/site_memo.py: the
+    # root page's field values, its branding): gone with the map, i.e. whenever
+    # invalidate() is called.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, name, build):
+        """build()'s result, made once per map version (a race may build it twice: harmless).
+        Keep values in it, never instances a request could change."""
+        try:
+            return self.memo[name]
+        except KeyError:
+            return self.memo.setdefault(name, build())
 
     @property
     def tenant(self):
@@ -76,8 +88,19 @@ def lookup(host):
         with _lock:
             if _state["version"] != version:
                 _state["hosts"] = _build()
+                _state["memo"] = {}
                 _state["version"] = version
     return _state["hosts"].get(host.lower())
+
+
+def remember(name, build):
+    """build()'s result, kept until the map is next rebuilt (like HostEntry.remember, for
+    what concerns every host: e.g. Wagtail's site root paths). Call after lookup()."""
+    memo = _state["memo"]
+    try:
+        return memo[name]
+    except KeyError:
+        return memo.setdefault(name, build())
 
 
 def _bump():
@@ -100,6 +123,7 @@ def reset():
     with _lock:
         _state["version"] = None
         _state["hosts"] = {}
+        _state["memo"] = {}
     cache.delete(VERSION_KEY)
 
 

@@ -42,6 +42,7 @@ class TenantMiddleware:
             )
         request.tenant = tenant
         request._wagtail_site = site
+        request._host_entry = entry
         request.urlconf = settings.TENANT_URLCONF
         if not tenant.is_serving:
             body = render_to_string(

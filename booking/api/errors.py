@@ -23,6 +23,7 @@ BOOKING_ERROR_STATUS = {
     "full": status.HTTP_409_CONFLICT,
     "slot_taken": status.HTTP_409_CONFLICT,
     "whitelist_only": status.HTTP_403_FORBIDDEN,
+    "participant_not_whitelisted": status.HTTP_403_FORBIDDEN,
     "email_unverified": status.HTTP_403_FORBIDDEN,
     "override_not_allowed": status.HTTP_403_FORBIDDEN,
     "session_not_found": status.HTTP_404_NOT_FOUND,
@@ -84,7 +85,8 @@ def _field_errors(detail):
             nested = _field_errors(value)
             if isinstance(value, dict):
                 for sub, messages in nested.items():
-                    result[f"{name}.{sub}"] = messages
+                    key = str(name) if sub == "non_field_errors" else f"{name}.{sub}"
+                    result.setdefault(key, []).extend(messages)
             else:
                 result[str(name)] = nested.get("non_field_errors", [])
         return result

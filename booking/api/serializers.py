@@ -169,6 +169,23 @@ class LandingSerializer(serializers.Serializer):
 
 # Bookings ---------------------------------------------------------------------------------------
 
+class ParticipantSerializer(serializers.Serializer):
+    """A person a seat of a group booking is for (name and email blank: to be named)."""
+
+    name = serializers.CharField(max_length=150, allow_blank=True, required=False, default="")
+    email = serializers.CharField(max_length=254, allow_blank=True, required=False, default="",
+                                  help_text="Checked by the booking rules (format, whitelist, not twice).")
+
+
+def active_participants(booking):
+    """The booking's participants holding a seat: prefetched as `active_participants`
+    by the list views (see `with_participants`), else one query."""
+    rows = getattr(booking, "active_participants", None)
+    if rows is None:
+        rows = booking.participants.filter(status="active").order_by("created_at", "id")
+    return [{"name": row.name, "email": row.email} for row in rows]
+
+
 class BookingSerializer(serializers.ModelSerializer):
     """A booking as its student sees it."""
 
@@ -181,11 +198,17 @@ class BookingSerializer(serializers.ModelSerializer):
     hold_expires_at = IsoDateTimeField(allow_null=True)
     teacher = TeacherSerializer()
     status = BookingStatusField(read_only=True)
+    participants = serializers.SerializerMethodField(
+        help_text="Group bookings: who the seats are for (active participants; blank ones are still to be named).")
 
     class Meta:
         model = Booking
         fields = ["uid", "event_type", "session_id", "series_id", "teacher", "start", "end", "seats", "status",
-                  "amount", "currency", "answers", "hold_expires_at", "created_at", "cancelled_at"]
+                  "amount", "currency", "answers", "hold_expires_at", "created_at", "cancelled_at", "participants"]
+
+    @extend_schema_field(ParticipantSerializer(many=True))
+    def get_participants(self, booking):
+        return active_participants(booking)
 
 
 class TenantBookingSerializer(BookingSerializer):
@@ -210,6 +233,10 @@ class BookingCreateSerializer(serializers.Serializer):
     seats = serializers.IntegerField(min_value=1, max_value=1000, default=1)
     answers = serializers.DictField(child=serializers.JSONField(), required=False, default=dict,
                                     help_text="Answers to the event type's questions, keyed by label.")
+    participants = ParticipantSerializer(
+        many=True, required=False, max_length=1000,
+        help_text="Event types that name participants: one {name, email} per seat (required or optional as "
+                  "the event type says; missing ones may be named later where it allows).")
 
 
 class BookingCancelSerializer(serializers.Serializer):

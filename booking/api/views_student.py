@@ -7,7 +7,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from ..models import Booking, EventType, PersonalToken
+from django.db.models import Prefetch
+
+from ..models import Booking, BookingParticipant, EventType, PersonalToken
 from ..services import bookings as booking_service
 from . import services
 from .authentication import SessionAuthentication
@@ -23,9 +25,15 @@ from .views import parse_query
 STUDENT_AUTH = [{"personalToken": []}, {"cookieAuth": []}]
 
 
+def with_participants(bookings):
+    """Bookings with their active participants prefetched (`active_participants`)."""
+    active = BookingParticipant.objects.filter(status=BookingParticipant.Status.ACTIVE).order_by("created_at", "id")
+    return bookings.prefetch_related(Prefetch("participants", queryset=active, to_attr="active_participants"))
+
+
 def my_bookings(view):
-    return (Booking.objects.for_tenant(view.tenant).filter(attendee=view.request.user)
-            .select_related("event_type", "teacher"))
+    return with_participants(Booking.objects.for_tenant(view.tenant).filter(attendee=view.request.user)
+                             .select_related("event_type", "teacher"))
 
 
 def my_booking(view, uid):
@@ -36,7 +44,7 @@ def my_booking(view, uid):
 
 
 def booking_json(booking):
-    booking = Booking.objects.select_related("event_type", "teacher").get(pk=booking.pk)
+    booking = with_participants(Booking.objects.select_related("event_type", "teacher")).get(pk=booking.pk)
     return BookingSerializer(booking).data
 
 
@@ -76,7 +84,7 @@ class MyBookingsView(StudentListView):
         booking = booking_service.create_booking(
             event_type=event_type, session=data.get("session"), start=data.get("start"),
             teacher=data.get("teacher"), attendee=request.user, seats=data["seats"], answers=data["answers"],
-            source=Booking.Source.DIRECT, actor=request.user)
+            source=Booking.Source.DIRECT, actor=request.user, participants=data.get("participants"))
         return Response(booking_json(booking), status=status.HTTP_201_CREATED)
 
 

@@ -19,12 +19,13 @@ from .base import AUTH_ERRORS, IDEMPOTENCY_PARAMETER, WRITE_ERRORS, TenantKeyLis
 from .errors import ApiError
 from .idempotency import idempotent
 from .serializers import (
-    EventTypeCreatedSerializer, EventTypeSerializer, IsoDateTimeField, PublicSessionSerializer,
+    EventTypeCreatedSerializer, EventTypeSerializer, IsoDateTimeField, active_participants, PublicSessionSerializer,
     RecurrenceSerializer, SeriesResultSerializer, SessionCreateSerializer, StatsQuerySerializer, StatsSerializer,
     TenantBookingSerializer, TenantSessionSerializer, WhitelistEntrySerializer, WhitelistResultSerializer,
     WhitelistUpdateSerializer,
 )
 from .views import parse_query
+from .views_student import with_participants
 
 KEY_AUTH = [{"tenantApiKey": []}]
 UTC = dt_timezone.utc
@@ -255,7 +256,7 @@ def tenant_bookings(view):
     bookings = filter_range(Booking.objects.for_tenant(view.tenant), query)
     if query.get("email"):
         bookings = bookings.filter(attendee_email__iexact=query["email"].strip())
-    return bookings.select_related("event_type", "teacher", "attendee").order_by("start", "id")
+    return with_participants(bookings.select_related("event_type", "teacher", "attendee")).order_by("start", "id")
 
 
 BOOKING_PARAMETERS = range_parameters(Booking.Status.values) + [
@@ -277,7 +278,13 @@ class TenantBookingsView(TenantKeyListView):
 
 EXPORT_COLUMNS = ("uid", "event_type", "kind", "session_id", "start_utc", "end_utc", "teacher_email",
                   "attendee_email", "attendee_name", "seats", "status", "amount", "currency", "source",
-                  "created_utc", "cancelled_utc")
+                  "created_utc", "cancelled_utc", "participants")
+
+
+def participants_cell(booking):
+    """Group bookings' participants, "Name <email>; …" ("(to be named)" for a seat not named yet)."""
+    return "; ".join(f"{row['name']} <{row['email']}>" if row["email"] else "(to be named)"
+                     for row in active_participants(booking))
 
 
 def csv_cell(value):
@@ -298,7 +305,7 @@ def booking_rows(bookings):
                b.start.astimezone(UTC).isoformat(), b.end.astimezone(UTC).isoformat(), b.teacher.email,
                b.attendee_email, b.attendee.get_full_name(), b.seats, b.status, b.amount, b.currency, b.source,
                b.created_at.astimezone(UTC).isoformat(),
-               b.cancelled_at.astimezone(UTC).isoformat() if b.cancelled_at else "")
+               b.cancelled_at.astimezone(UTC).isoformat() if b.cancelled_at else "", participants_cell(b))
 
 
 class TenantBookingsExportView(TenantKeyView):

@@ -20,7 +20,7 @@ from django.utils.crypto import get_random_string
 from schemathesis.core import NOT_SET
 
 from booking.api import services as api_services
-from booking.models import Booking, WhitelistEntry
+from booking.models import Booking, EventType, WhitelistEntry
 from booking.services import bookings as booking_service
 from integrations.payments import checkout
 from integrations.payments.models import Payment, Refund
@@ -77,7 +77,7 @@ def wsgi_app():
 @pytest.fixture
 def seeded(tenant, teacher, student, tenant_admin, connected):
     """A school with a class (three sessions, a whitelist), a full class, a one-to-one
-    event, a draft without bookings, a paid class; the student's bookings (confirmed,
+    event, a draft without bookings, a paid class, a class naming participants; the student's bookings (confirmed,
     cancelled, one-to-one, one waiting for payment), another student's booking, paid
     and refunded, a spare personal token and an API key. Stripe is the fake on loopback.
     `path` names real rows for path parameters; `examples` are well-formed requests
@@ -87,6 +87,8 @@ def seeded(tenant, teacher, student, tenant_admin, connected):
         WhitelistEntry.objects.create(tenant=tenant, event_type=workshop, email=email)
     full_class, full_sessions = make_class(tenant, teacher, capacity=1, sessions=1, days=5, title="Tiny")
     tutoring = make_one_on_one(tenant, teacher, title="Tutoring")
+    group_class, group_sessions = make_class(tenant, teacher, capacity=6, sessions=1, days=8, title="Group club",
+                                             participant_names=EventType.ParticipantNames.REQUIRED)
     draft, _draft_sessions = make_class(tenant, teacher, sessions=1, days=6, title="Draft", is_published=False)
     booked = booking_service.create_booking(event_type=workshop, session=sessions[0], attendee=student, seats=2)
     cancelled = booking_service.create_booking(event_type=workshop, session=sessions[1], attendee=student)
@@ -126,6 +128,9 @@ def seeded(tenant, teacher, student, tenant_admin, connected):
                 (None, {"event_type": workshop.pk, "session": sessions[2].pk, "seats": 1}),
                 (None, {"event_type": tutoring.pk, "start": later, "teacher": teacher.pk}),
                 (None, {"event_type": full_class.pk, "session": full_sessions[0].pk}),
+                (None, {"event_type": group_class.pk, "session": group_sessions[0].pk, "seats": 2,
+                        "participants": [{"name": "Binh", "email": "binh@example.com"},
+                                         {"name": "Chi", "email": "chi@example.com"}]}),
             ],
             "my_bookings_reschedule": [
                 ({"uid": str(booked.uid)}, {"session": sessions[2].pk}),

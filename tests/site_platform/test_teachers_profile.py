@@ -187,3 +187,26 @@ def test_a_user_of_two_schools_switches_and_sees_each_apart(tenant, other_tenant
     assert client.post("/admin/school/switch/", {"tenant": ""}).status_code == 302
     home = client.get("/admin/").content.decode()
     assert "Hanoi Speaking Club" in home and "Saigon Language School" in home
+
+
+def test_picked_teachers_cost_the_same_queries_whatever_their_number(tenant, tenant_admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def render_with(count):
+        memberships = []
+        for number in range(count):
+            user = make_teacher(tenant, f"t{count}-{number}@hanoi.test", first_name=f"Teacher{count}x{number}")
+            memberships.append(Membership.objects.get(tenant=tenant, user=user))
+        set_body(tenant, teacher_block(*[picked(m) for m in memberships]))
+        from landing.cache import purge
+
+        purge(tenant.pk)
+        client = host_client(tenant)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/", {"fresh": count}).content.decode()
+        assert all(f"Teacher{count}x{n}" in page for n in range(count))
+        return len(queries)
+
+    render_with(1)  # warm the process-wide caches (site, content types)
+    assert render_with(2) == render_with(5)

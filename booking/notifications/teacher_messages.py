@@ -6,6 +6,9 @@ reloads the rows, sends only to an attendee whose booking is still active on tha
 session, in the tenant's branding and the student's language and time zone, and
 writes a `TeacherMessageDelivery` row in the transaction that sends: a task run
 twice finds the row and sends nothing.
+
+The copies sent to a student are part of their data rights export and erasure
+(registered below with `site_platform.data_rights`).
 """
 
 import logging
@@ -19,6 +22,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from site_platform.data_rights import PersonalDataSource
+from site_platform.data_rights import register as register_personal_data
 
 from .branding import branding_for_tenant
 from .emails import format_day_time, format_when, from_address
@@ -145,3 +151,23 @@ def send_teacher_message(message_id, booking_id, email):
     if not BookingSeat.objects.filter(booking=booking, session=message.session).exists():
         return False
     return send_message_to(message, booking, email)
+
+
+def export_messages(tenant, user):
+    """A student's data rights: the teachers' messages emailed to them in this tenant."""
+    from site_platform.models import TeacherMessageDelivery
+
+    deliveries = (TeacherMessageDelivery.objects.filter(message__tenant=tenant, recipient__iexact=user.email)
+                  .select_related("message").order_by("sent_at", "pk"))
+    return [{"subject": d.message.subject, "message": d.message.body, "kind": d.message.kind,
+             "recipient": d.recipient, "sent_at": d.sent_at} for d in deliveries]
+
+
+def erase_messages(tenant, user, placeholder):
+    from site_platform.models import TeacherMessageDelivery
+
+    return TeacherMessageDelivery.objects.filter(message__tenant=tenant, recipient__iexact=user.email).update(
+        recipient=placeholder)
+
+
+register_personal_data(PersonalDataSource("teacher_messages", export_messages, erase_messages))

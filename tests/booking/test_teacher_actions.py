@@ -206,3 +206,18 @@ def test_schedule_export_lists_own_upcoming_sessions_and_bookings_in_the_teacher
     assert f"session:{past.pk}" not in response.content.decode()
     assert host_client(user=teacher).get(f"/admin/teacher/schedule/{other_tenant.pk}/export/").status_code == 404
     assert host_client(user=student).get(f"/admin/teacher/schedule/{tenant.pk}/export/").status_code in (302, 404)
+
+
+def test_messages_are_in_the_students_data_export_and_erased_with_it(tenant, club, teacher, student, tenant_admin,
+                                                                      django_capture_on_commit_callbacks):
+    from site_platform import data_rights
+
+    with django_capture_on_commit_callbacks(execute=True):
+        teacher_service.message_attendees(club["session"], subject="Room change", body="Room 4 today.",
+                                          actor=teacher)
+    exported = data_rights.export_student(tenant, student)["records"]["teacher_messages"]
+    assert [(m["subject"], m["message"]) for m in exported] == [("Room change", "Room 4 today.")]
+    data_rights.erase_student(tenant, student, actor=tenant_admin)
+    assert not TeacherMessageDelivery.objects.filter(recipient="student@example.com").exists()
+    assert TeacherMessageDelivery.objects.filter(recipient="viet@example.com").exists()
+    assert data_rights.export_student(tenant, student)["records"]["teacher_messages"] == []

@@ -178,7 +178,13 @@ def school_screens(tenant, world):
         "/admin/team/", f"/admin/team/edit/{tenant.memberships.first().pk}/",
         "/admin/audit-log/", "/admin/invitations/", "/admin/invitations/new/",
         "/admin/event-types/", "/admin/sessions/", f"/admin/sessions/edit/{world['mine'].pk}/",
+        "/admin/teachers/", f"/admin/teachers/{colleague_membership(tenant, world).pk}/profile/",
+        f"/admin/teachers/{colleague_membership(tenant, world).pk}/deactivate/",
     ]
+
+
+def colleague_membership(tenant, world):
+    return tenant.memberships.get(user=world["colleague"])
 
 
 def test_the_school_screens_are_real_and_open_to_the_tenant_admin(tenant, tenant_admin, world):
@@ -195,12 +201,19 @@ def test_permission_matrix_what_a_teacher_cannot_reach(tenant, world):
     assert closed(client.post(f"/admin/bookings/cancel/{world['their_booking'].pk}/", {"reason": "x"}))
     world["their_booking"].refresh_from_db()
     assert world["their_booking"].status == "confirmed"
+    assert closed(client.post(f"/admin/teachers/{colleague_membership(tenant, world).pk}/deactivate/",
+                              {"apply_to_all": "cancel"}))
+    assert closed(client.post(f"/admin/teacher/sessions/{world['theirs'].pk}/message/",
+                              {"subject": "x", "message": "y"}))
+    assert colleague_membership(tenant, world).is_active
 
 
-def test_permission_matrix_what_a_teacher_can_reach(world):
+def test_permission_matrix_what_a_teacher_can_reach(tenant, teacher, world):
     client = world["client"]
+    own = tenant.memberships.get(user=teacher)
     for url in ("/admin/", attendees_url(world["mine"]), attendees_url(world["mine"]) + "?format=csv",
-                "/admin/schedules/"):
+                "/admin/schedules/", f"/admin/teachers/{own.pk}/profile/",
+                f"/admin/teacher/schedule/{tenant.pk}/export/"):
         assert client.get(url).status_code == 200, url
 
 

@@ -166,3 +166,27 @@ def test_unpaid_extra_seats_are_given_back_when_their_hold_expires(workshop, con
 
     assert reload(extra).status == Booking.Status.EXPIRED and seats_taken(session) == 2
     assert [p.email for p in group.group_participants(booking)] == [s["email"] for s in STAFF[:2]]
+
+
+def test_the_participant_page_shows_the_refund_first_and_gives_the_seat_up(workshop, connected, fake_stripe,
+                                                                            student, commit):
+    from tests.conftest import host_client
+
+    event_type, session = workshop
+    booking = paid_group(event_type, session, student, fake_stripe, connected, commit)
+    leaver = booking.participants.get(email="staff1@company.test")
+    page_url = f"/bookings/participants/{leaver.uid}/"
+    anonymous = host_client(booking.tenant)
+
+    page = anonymous.get(f"{page_url}?token={leaver.manage_token}").content.decode()
+    assert "If you give up your seat now, 22.50 USD goes back to An Le, who paid." in page
+    wrong = anonymous.post(page_url, {"token": booking.manage_token})
+    assert wrong.status_code == 403 and not Refund.objects.exists() and seats_taken(session) == 3
+
+    with commit(execute=True):
+        done = anonymous.post(page_url, {"token": leaver.manage_token})
+
+    assert done.status_code == 200 and "22.50 USD goes back to An Le." in done.content.decode()
+    assert Refund.objects.get(payment__booking=booking).amount == Decimal("22.50")
+    assert seats_taken(session) == 2
+    assert [m for m in mail.outbox if student.email in m.to[0] and m.subject.startswith("Staff 1 gave up")]

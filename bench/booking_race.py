@@ -15,8 +15,9 @@ and pgbench's tables, which it drops again at the end.
 Without REDIS_URL the settings run Celery tasks eagerly, so each booking POST also
 renders and sends its confirmation emails (student and teacher) inside the request:
 that is the default here (BENCH_TASKS=eager), as in every earlier run. BENCH_TASKS=queued
-runs gunicorn with tasks queued instead, as production does (to an in-process memory
-broker nobody consumes: the emails are a worker's job, not the web request's).
+runs gunicorn with tasks queued instead, as production does (bench/booking_race_queued_settings.py:
+to an in-process memory broker nobody consumes: the emails are a worker's job, not the
+web request's). bench/booking_profile.py profiles one booking POST in process.
 Other knobs: BENCH_RUNS=50,200 (client counts), BENCH_WORKERS, BENCH_THREADS,
 PGBENCH_SECONDS, PGBENCH_CLIENTS.
 """
@@ -24,12 +25,9 @@ PGBENCH_SECONDS, PGBENCH_CLIENTS.
 import asyncio
 import os
 import statistics
-import shutil
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from common import gunicorn, load_average, percentile, pgbench_tps, use_settings
 
@@ -39,11 +37,6 @@ THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 PGBENCH_SECONDS = int(os.environ.get("PGBENCH_SECONDS", "15"))
 PGBENCH_CLIENTS = int(os.environ.get("PGBENCH_CLIENTS", str(WORKERS * THREADS)))
 TASKS = os.environ.get("BENCH_TASKS", "eager")
-QUEUED_SETTINGS = """from booking_race_settings import *  # noqa: F401,F403
-
-CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BROKER_URL = "memory://"
-"""
 
 
 def setup(students):
@@ -173,20 +166,12 @@ def main():
     use_settings("booking_race_settings")
     tenant, teacher, event_type, cookies = setup(max(RUNS))
 
-    settings_dir = tempfile.mkdtemp(prefix="booking_race_")
-    settings_module = "booking_race_settings"
-    if TASKS == "queued":
-        (Path(settings_dir) / "booking_race_queued_settings.py").write_text(QUEUED_SETTINGS)
-        settings_module = "booking_race_queued_settings"
+    settings_module = "booking_race_queued_settings" if TASKS == "queued" else "booking_race_settings"
     rows = []
-    try:
-        with gunicorn(settings_module=settings_module, workers=WORKERS, threads=THREADS,
-                      extra_path=[settings_dir]) as port:
-            for index, n in enumerate(RUNS):
-                rows.append(race(port, tenant, teacher, event_type, cookies[:n], capacity=max(n // 2, 1),
-                                 offset_days=index, warm_connections=WORKERS * THREADS))
-    finally:
-        shutil.rmtree(settings_dir, ignore_errors=True)
+    with gunicorn(settings_module=settings_module, workers=WORKERS, threads=THREADS) as port:
+        for index, n in enumerate(RUNS):
+            rows.append(race(port, tenant, teacher, event_type, cookies[:n], capacity=max(n // 2, 1),
+                             offset_days=index, warm_connections=WORKERS * THREADS))
     tps = pgbench_tps(database_url, clients=PGBENCH_CLIENTS, seconds=PGBENCH_SECONDS)
 
     print(f"gunicorn: {WORKERS} workers x {THREADS} threads (gthread); CPUs: {os.cpu_count()}; "

@@ -81,9 +81,10 @@ def set_current_tenant(request, tenant_id):
         request.session.pop(CURRENT_TENANT_SESSION_KEY, None)
     else:
         request.session[CURRENT_TENANT_SESSION_KEY] = tenant_id
-    for attribute in ("_tenant_roles", "_current_tenant_id"):
-        request.user.__dict__.pop(attribute, None)
-    request.user._current_tenant_id = tenant_id
+    user = request.user
+    if hasattr(user, "_tenant_roles"):
+        del user._tenant_roles  # read again for the new choice
+    user._current_tenant_id = tenant_id
     return True
 
 

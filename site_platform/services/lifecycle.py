@@ -41,11 +41,12 @@ def available_actions(tenant):
 
 
 def apply_action(tenant, action, *, actor=None):
-    """Apply a lifecycle action; False when the tenant's status does not allow it (nothing changes)."""
+    """Apply a lifecycle action; False when the tenant's status does not allow it, or the tenant
+    was deleted meanwhile (nothing changes)."""
     sources, target = ACTIONS[action][:2]
     with transaction.atomic():
-        current = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        if current.status not in sources:
+        current = Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+        if current is None or current.status not in sources:  # None: deleted meanwhile
             return False
         previous = current.status
         current.status = target

@@ -19,12 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 def record_payment(booking, amount, *, currency="USD", refunded="0", status=Payment.Status.PAID, paid_at=None):
-    """A payment row as the payments app leaves it once Stripe has answered."""
+    """A payment row as the payments app leaves it once Stripe has answered (the row the payments
+    app made for the booking after commit, if it did, is brought to that state)."""
     settled = status in Payment.SETTLED
-    return Payment.objects.create(
-        tenant_id=booking.tenant_id, booking=booking, event_type=booking.event_type, status=status,
+    payment, _created = Payment.objects.update_or_create(booking=booking, defaults=dict(
+        tenant_id=booking.tenant_id, event_type=booking.event_type, status=status,
         currency=currency, subtotal=Decimal(amount), amount=Decimal(amount), amount_refunded=Decimal(refunded),
-        lines=[{"label": "Seat", "amount": str(amount)}], paid_at=(paid_at or timezone.now()) if settled else None)
+        lines=[{"label": "Seat", "amount": str(amount)}], paid_at=(paid_at or timezone.now()) if settled else None))
+    return payment
 
 
 def test_period_bounds():

@@ -3,6 +3,7 @@ tenant's rows stay to the last one, people keep their accounts, an audit entry r
 daily task is safe to run twice, and the super admin sees the date and can delete at once."""
 
 import os
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.utils import timezone
 from django.utils.formats import date_format
 from wagtail.documents import get_document_model
@@ -33,7 +35,7 @@ from site_platform.tenant_deletion import (TenantDeletionError, delete_due_tenan
                                            tenant_owned_models)
 from tests.booking.booking_helpers import make_class
 from tests.booking.helpers import make_schedule, make_teacher
-from tests.conftest import host_client, make_user
+from tests.conftest import host_client, make_tenant, make_user
 from tests.site_platform.test_dashboard import record_payment
 
 pytestmark = pytest.mark.django_db
@@ -69,8 +71,8 @@ def populate(tenant, tag, student):
                                  email=f"waiting@{tag}.test")
     WhitelistEntry.objects.create(tenant=tenant, event_type=event_type, email=f"vip@{tag}.test")
     BookingParticipant.objects.create(tenant=tenant, booking=booking)
-    BookingLanguage.objects.create(booking=booking, language="en")
-    NotificationLog.objects.create(tenant=tenant, booking=booking, kind="confirmed", recipient=student.email)
+    BookingLanguage.objects.get_or_create(booking=booking, defaults={"language": "en"})
+    NotificationLog.objects.get_or_create(tenant=tenant, booking=booking, kind="confirmed", recipient=student.email)
     SessionSeries.objects.create(tenant=tenant, event_type=event_type, teacher=teacher, start_time="10:00",
                                  duration_minutes=60, starts_on=now.date(), count=4, weekdays=[0],
                                  timezone="UTC", capacity=5)
@@ -270,3 +272,53 @@ def test_delete_now_refuses_a_tenant_that_is_not_cancelled(tenant, superadmin, t
     refused = host_client(user=tenant_admin).post(f"/admin/tenants/{tenant.pk}/delete-now/", {"subdomain": "hanoi"})
     assert refused.status_code in (302, 403)
     assert Tenant.objects.filter(pk=tenant.pk).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_deletion_and_reactivation_at_the_same_moment_one_wins_whole():
+    """The daily task and a super admin's Reactivate race, five times: each time exactly one
+    lands, and the tenant is either gone with all its rows or active with all of them."""
+    superadmin = get_user_model().objects.create_superuser(email="root@platform.test", password="x")
+    student = make_user("student@example.com")
+    outcomes = []
+    for round_number in range(5):
+        school = make_tenant(f"race{round_number}")
+        populate(school, f"race{round_number}", student)
+        cancel(school, superadmin, days_ago=31)
+        before = rows_of_tenant(school)
+        barrier = threading.Barrier(2)
+        results = {}
+
+        def run(name, work):
+            try:
+                barrier.wait()
+                results[name] = work()
+            except Exception as error:  # noqa: BLE001 - shows in the assertion below
+                results[name] = repr(error)
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=run, args=("deleted", delete_due_tenants)),
+            threading.Thread(target=run, args=("reactivated", lambda: lifecycle.apply_action(
+                Tenant.objects.get(pk=school.pk), "reactivate", actor=superadmin))),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        if results["deleted"] == [f"race{round_number}"]:
+            assert results["reactivated"] is False, results
+            assert not Tenant.objects.filter(pk=school.pk).exists()
+            assert {label: n for label, n in rows_of(school.pk, school.root_page.path, school.collection_id,
+                                                     [school.admin_group_id, school.teacher_group_id]).items()
+                    if n} == {}
+            outcomes.append("deleted")
+        else:
+            assert results == {"deleted": [], "reactivated": True}, results
+            school.refresh_from_db()
+            assert school.status == "active" and rows_of_tenant(school)["booking.Booking"] == before["booking.Booking"]
+            outcomes.append("reactivated")
+    assert len(outcomes) == 5

@@ -14,6 +14,7 @@ from booking.services import bookings
 from booking.services import teachers as teacher_service
 from booking.services.teachers import CANCEL, TeacherError
 from site_platform.models import AuditEntry, Membership
+from site_platform.services.tenants import add_member
 from tests.booking.booking_helpers import future, make_class, make_one_on_one
 from tests.booking.helpers import make_teacher
 from tests.conftest import host_client, make_user
@@ -181,3 +182,21 @@ def test_the_team_screen_cannot_untick_a_teacher_with_future_work(tenant, tenant
     assert response.status_code == 302
     idle_membership.refresh_from_db()
     assert not idle_membership.is_active
+
+
+def test_a_teacher_of_two_schools_keeps_the_other_one(tenant, other_tenant, tenant_admin, teacher, leaving):
+    _far_type, (far,) = make_class(other_tenant, make_teacher(other_tenant, "x@saigon.test"), slug="far",
+                                   title="Far")
+    add_member(other_tenant, teacher.email, Membership.Role.TEACHER)
+    Session.objects.filter(pk=far.pk).update(teacher=teacher)
+    teacher_service.deactivate_teacher(leaving["membership"], actor=tenant_admin,
+                                       sessions={leaving["session"].pk: CANCEL},
+                                       bookings={leaving["lesson"].pk: CANCEL})
+    client = host_client(user=teacher)
+    home = client.get("/admin/")
+    assert home.status_code == 200
+    text = home.content.decode()
+    assert "Saigon Language School" in text and "Hanoi English Centre" not in text
+    assert client.get(f"/admin/teacher/sessions/{far.pk}/attendees/").status_code == 200
+    assert client.get(f"/admin/teacher/sessions/{leaving['session'].pk}/attendees/").status_code == 404
+    assert teacher.groups.filter(pk=other_tenant.teacher_group_id).exists()

@@ -26,6 +26,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 
 from site_platform.admin_scoping import ScopedListingMixin, TenantScopedModelViewSet, scope_queryset
+from site_platform.usage import refusal_for_school
 
 from .admin_forms import CancelSessionForm, teacher_choices_for
 from .admin_views import AdminPageMixin, require_perm, scoped_get
@@ -235,7 +236,7 @@ class BookSomeoneInView(AdminPageMixin, View):
                 attendee=attendee, seats=data["seats"], source=Booking.Source.ADMIN, actor=request.user,
                 override_whitelist=data["override_whitelist"])
         except BookingError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, refusal_for_school(error, data["event_type"].tenant))
             return self._page(request, form)
         messages.success(request, _("Booked %(email)s (%(uid)s).") % {"email": attendee.email, "uid": booking.uid})
         return redirect(self.viewset.get_url_name("index"))

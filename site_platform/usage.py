@@ -173,6 +173,16 @@ def _increment(tenant_id, month):
     return None if row is None else (row[0], row[1])
 
 
+def refusal_for_school(error, tenant):
+    """A booking refusal as the school's own staff read it ("Book someone in"): the monthly
+    limit names the plan and its allowance, where a student reads "please contact the school"."""
+    plan = _plan(tenant)
+    limited = plan is not None and plan.max_bookings_per_month is not None
+    if getattr(error, "code", None) == "monthly_limit" and limited:
+        return PlanLimitError("bookings_per_month", plan=plan.name, limit=plan.max_bookings_per_month).message
+    return error.message
+
+
 # Above any count a month can reach: the "limit" of a plan without one.
 UNLIMITED = 2**31 - 1
 

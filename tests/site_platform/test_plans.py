@@ -186,6 +186,18 @@ def test_student_sees_the_polite_message_on_the_site(tenant, teacher, student):
     assert not Booking.objects.exists()
 
 
+def test_school_staff_booking_someone_in_at_the_limit_read_the_plan_and_its_allowance(tenant, tenant_admin, teacher):
+    on_plan(tenant, "lite", max_bookings_per_month=0)
+    event_type, (session,) = make_class(tenant, teacher, capacity=5)
+    response = host_client(None, user=tenant_admin).post("/admin/bookings/book/", {
+        "event_type": event_type.pk, "session": session.pk, "email": "walk.in@example.com", "seats": 1})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Your Lite plan allows 0 bookings per month, and this month&#x27;s are all used." in page
+    assert "Please contact the school" not in page
+    assert not Booking.objects.exists()
+
+
 def test_usage_shown_to_the_tenant_admin(tenant, tenant_admin, teacher, student):
     on_plan(tenant, "starter")
     event_type, (session,) = make_class(tenant, teacher, capacity=5)

@@ -336,7 +336,8 @@ class FakeImmersio:
             if parts == ["courses"]:
                 return 200, self._page(org.courses.values(), query)
             if len(parts) == 3 and parts[0] == "courses" and parts[2] == "students":
-                return 200, self._page(self._course_students(org, parts[1]), query)
+                records, row = self._course_students(org, parts[1])
+                return 200, self._page(records, query, row)
             if parts == ["teachers"]:
                 return 200, self._page(org.teachers.values(), query)
             if len(parts) == 2 and parts[0] == "students":
@@ -362,36 +363,58 @@ class FakeImmersio:
         return result
 
     def _course_students(self, org, course_id):
+        """(records, row): the course's enrolments, and how one becomes a student row."""
         with self.lock:
             if course_id not in org.courses:
                 raise ApiError(404, "not_found", "No such course.")
-            rows = []
-            for student_id, enrolment in org.course_students.get(course_id, {}).items():
-                student = org.students[student_id]
-                rows.append({**student, "status": enrolment["status"],
-                             "updated_at": max(student["updated_at"], enrolment["updated_at"])})
-            return rows
+            enrolments = org.course_students.get(course_id, {})
+            student_ids = list(enrolments)  # ids only: a cheap copy, rows are made for one page
 
-    def _page(self, records, query):
+        def row(student_id):
+            enrolment = enrolments[student_id]
+            student = org.students[student_id]
+            return {**student, "status": enrolment["status"],
+                    "updated_at": max(student["updated_at"], enrolment["updated_at"])}
+
+        return student_ids, row
+
+    def _page(self, records, query, row=dict):
+        """One page of `records` (a list, in a stable order). The cursor is a position in
+        that list, so a page costs its own length (plus the records `updated_since` skips),
+        not the length of the whole list."""
         try:
             limit = int(query.get("limit", 100))
         except ValueError:
             raise ApiError(400, "invalid_limit", "limit must be a number.") from None
         if not 1 <= limit <= 200:
             raise ApiError(400, "invalid_limit", "limit must be between 1 and 200.")
-        with self.lock:
-            rows = [dict(r) for r in records]
         since = query.get("updated_since")
+        since_time = None
         if since:
             try:
                 since_time = parse_time(since)
             except ValueError:
                 raise ApiError(400, "invalid_updated_since", "updated_since is not an ISO 8601 time.") from None
-            rows = [r for r in rows if parse_time(r["updated_at"]) >= since_time]
-        offset = decode_cursor(query["cursor"]) if query.get("cursor") else 0
-        chunk = rows[offset:offset + limit]
-        next_offset = offset + limit
-        return {"data": chunk, "next_cursor": encode_cursor(next_offset) if next_offset < len(rows) else None}
+        position = decode_cursor(query["cursor"]) if query.get("cursor") else 0
+        chunk = []
+        with self.lock:
+            records = records if isinstance(records, list) else list(records)
+
+            def matching(start):
+                for index in range(start, len(records)):
+                    record = row(records[index])
+                    if since_time is None or parse_time(record["updated_at"]) >= since_time:
+                        return index, record
+                return len(records), None
+
+            while len(chunk) < limit:
+                position, record = matching(position)
+                if record is None:
+                    break
+                chunk.append(record)
+                position += 1
+            more = matching(position)[1] is not None
+        return {"data": chunk, "next_cursor": encode_cursor(position) if more else None}
 
     def _new_id(self, prefix):
         return f"{prefix}_{next(self._ids)}"

@@ -44,6 +44,24 @@ def test_iterator_is_lazy(fake, client):
     assert len(fake.received) == 1
 
 
+def test_changed_students_are_paged_exactly_once_each(fake, client):
+    fake.add_course(ORG, "c1", title="English A1")
+    fake.add_students(ORG, "c1", 40)
+    time.sleep(0.01)
+    since = datetime.now(UTC)
+    changed = ["s00003", "s00004", "s00017", "s00031", "s00040"]
+    for student_id in changed:
+        fake.update_student(ORG, student_id, last_name="Changed")
+
+    pages = list(client.pages("/v1/courses/c1/students", limit=2, updated_since=since))
+
+    assert [row["id"] for page in pages for row in page.data] == changed
+    assert all(len(page.data) == 2 for page in pages[:-1]) and pages[-1].next_cursor is None
+    assert len(pages) == 3  # no empty page at the end
+    everyone = [row["id"] for row in client.course_students("c1", limit=7)]
+    assert everyone == [f"s{n:05d}" for n in range(1, 41)]
+
+
 def test_updated_since_returns_only_changed_records(fake, client):
     fake.add_course(ORG, "c1", title="English A1")
     fake.add_course(ORG, "c2", title="English A2")

@@ -24,8 +24,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models import CharField
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model
@@ -115,38 +115,43 @@ def delete_tenant(tenant_id, *, actor=None, confirm_subdomain=None, only_if_due_
 
 def _delete_everything(tenant):
     """MUST be called inside a transaction holding the tenant's row. Returns {model label: rows}."""
-    pages = list(Page.objects.descendant_of(tenant.root_page, inclusive=True).values_list("pk", flat=True))
-    collections = list(Collection.objects.descendant_of(tenant.collection, inclusive=True)
-                       .values_list("pk", flat=True))
-    media = [(model, list(model.objects.filter(collection_id__in=collections).values_list("pk", flat=True)))
-             for model in (get_image_model(), get_document_model())]
-    owned = [(model, list(model._default_manager.filter(tenant=tenant).values_list("pk", flat=True)))
-             for model in tenant_owned_models()]
-    groups = [pk for pk in (tenant.admin_group_id, tenant.teacher_group_id) if pk]
     root, collection = tenant.root_page, tenant.collection
-    deleted = {}
+    pages = list(Page.objects.descendant_of(root, inclusive=True).values_list("pk", flat=True))
+    collections = Collection.objects.descendant_of(collection, inclusive=True).values("pk")
+    media = [(model, model.objects.filter(collection_id__in=collections)) for model in (get_image_model(),
+                                                                                      get_document_model())]
+    owned = list(tenant_owned_models())
+    groups = [pk for pk in (tenant.admin_group_id, tenant.teacher_group_id) if pk]
+    deleted = {"wagtailcore.Page": len(pages), "wagtailcore.Collection": collections.count()}
+    deleted.update({model._meta.label: rows.count() for model, rows in media})
 
     def count(result):
         for label, number in result[1].items():
             deleted[label] = deleted.get(label, 0) + number
 
+    # Wagtail's history of these rows (edits in the admin), while the rows still say what is the tenant's.
+    for model, rows in [(Tenant, Tenant.objects.filter(pk=tenant.pk)), *media,
+                        *[(model, model._default_manager.filter(tenant=tenant)) for model in owned]]:
+        count(_history_of(model, rows).delete())
     # Table by table, a row before the rows it protects (refunds, payments, bookings, then
     # sessions and event types); rows that only point at the tenant (SET_NULL: the Stripe
     # events) would otherwise outlive it. Then the tenant row itself.
-    for model in _deletion_order([model for model, _pks in owned]):
+    for model in _deletion_order(owned):
         count(model._default_manager.filter(tenant=tenant).delete())
     count(Tenant.objects.filter(pk=tenant.pk).delete())
     count(Site.objects.filter(root_page_id=root.pk).delete())
     root.specific.delete(skip_permission_checks=True)
-    deleted["wagtailcore.Page"] = len(pages)
     count(PageLogEntry.objects.filter(page_id__in=pages).delete())
-    collection.delete()
-    deleted["wagtailcore.Collection"] = len(collections)
-    for model, pks in media:
-        deleted[model._meta.label] = len(pks)
-    count(ModelLogEntry.objects.filter(_log_entries_of([(Tenant, [tenant.pk]), *owned, *media])).delete())
+    collection.delete()  # its images and documents too (their files go after commit)
     count(Group.objects.filter(pk__in=groups).delete())
     return {label: number for label, number in sorted(deleted.items()) if number}
+
+
+def _history_of(model, rows):
+    """Wagtail's ModelLogEntry rows about these rows (object_id is text: compare as text)."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    object_ids = rows.annotate(history_object_id=Cast("pk", CharField())).values("history_object_id")
+    return ModelLogEntry.objects.filter(content_type=content_type, object_id__in=object_ids)
 
 
 def _deletion_order(owned):
@@ -166,16 +171,6 @@ def _deletion_order(owned):
         order += sorted(free, key=lambda model: model._meta.label)
         remaining -= set(free)
     return order
-
-
-def _log_entries_of(objects):
-    """A Q for Wagtail's model history (ModelLogEntry) of these objects: [(model, pks)]."""
-    where = Q(pk__in=[])
-    for model, pks in objects:
-        if pks:
-            where |= Q(content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
-                       object_id__in=[str(pk) for pk in pks])
-    return where
 
 
 def delete_due_tenants(now=None):

@@ -17,9 +17,10 @@ from django.utils.formats import date_format
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
-from wagtail.models import Collection, GroupPagePermission, Page, PageLogEntry, Revision, Site
+from wagtail.log_actions import log
+from wagtail.models import Collection, GroupPagePermission, ModelLogEntry, Page, PageLogEntry, Revision, Site
 
-from booking.models import (ApiKey, Blackout, Booking, BookingParticipant, DateOverride, IdempotencyRecord,
+from booking.models import (ApiKey, Blackout, Booking, BookingParticipant, DateOverride, EventType, IdempotencyRecord,
                             PersonalToken, SessionSeries, WaitlistEntry, WhitelistEntry)
 from booking.notifications.models import BookingLanguage, NotificationLog, TeacherCalendarToken
 from booking.services import bookings
@@ -103,6 +104,7 @@ def populate(tenant, tag, student):
                               expires_at=now + timedelta(days=7))
     UsageNotice.objects.create(tenant=tenant, month=now.date().replace(day=1), threshold=80, limit=10)
     AuditEntry.objects.create(tenant=tenant, action="booking.cancelled", target=f"booking:{tag}")
+    log(instance=event_type, action="wagtail.edit")  # what the admin's edit view writes
     get_image_model().objects.create(title=f"Logo {tag}", file=get_test_image_file(filename=f"{tag}.png"),
                                      collection=tenant.collection)
     get_document_model().objects.create(title=f"Brochure {tag}", file=ContentFile(b"%PDF-1.4", name=f"{tag}.pdf"),
@@ -126,6 +128,9 @@ def rows_of(tenant_id, root_path, collection_id, group_ids):
         "wagtailcore.Page": pages.count(),
         "wagtailcore.Revision": Revision.objects.filter(object_id__in=page_ids).count(),
         "wagtailcore.PageLogEntry": PageLogEntry.objects.filter(page_id__in=page_ids).count(),
+        "wagtailcore.ModelLogEntry": ModelLogEntry.objects.filter(object_id__in=[
+            str(pk) for pk in EventType.objects.filter(tenant_id=tenant_id).values_list("pk", flat=True)],
+            content_type__model="eventtype").count(),
         "wagtailcore.Site": Site.objects.filter(root_page__path__startswith=root_path).count(),
         "wagtailcore.Collection": collections.count(),
         "images": get_image_model().objects.filter(collection_id=collection_id).count(),
@@ -165,9 +170,13 @@ def test_daily_task_deletes_everything_of_a_tenant_cancelled_past_the_grace_peri
         "booking.ApiKey", "webhooks.Endpoint", "webhooks.DeliveryAttempt", "integrations.ImmersioConnection",
         "integrations.SyncRun", "site_platform.Membership", "wagtailcore.Page", "wagtailcore.Site", "images",
         "documents", "auth.Group", "group members", "payments.WebhookEvent", "wagtailcore.Revision",
-        "wagtailcore.PageLogEntry", "site_platform.AuditEntry", "booking.BookingLanguage")), before
+        "wagtailcore.PageLogEntry", "wagtailcore.ModelLogEntry", "site_platform.AuditEntry",
+        "booking.BookingLanguage")), before
     other_before = rows_of_tenant(other)
     users_before = set(get_user_model().objects.values_list("email", flat=True))
+    history = ModelLogEntry.objects.filter(content_type__model="eventtype", object_id__in=[
+        str(pk) for pk in EventType.objects.filter(tenant=doomed).values_list("pk", flat=True)])
+    assert history.count() == 1
     cancel(doomed, superadmin, days_ago=31)
     cancelled_at = doomed.status_changed_at
 
@@ -176,6 +185,7 @@ def test_daily_task_deletes_everything_of_a_tenant_cancelled_past_the_grace_peri
     assert not Tenant.objects.filter(pk=doomed.pk).exists()
     after = rows_of(*where)
     assert {label: count for label, count in after.items() if count} == {}
+    assert history.count() == 0  # the admin's history of the school's rows went with them
     assert rows_of_tenant(other) == other_before
     # People keep their accounts, and the student's booking at the other school stands.
     assert set(get_user_model().objects.values_list("email", flat=True)) == users_before

@@ -21,6 +21,7 @@ Not used for previews (drafts), or when the page cache is switched off.
 """
 
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,7 +33,7 @@ from . import cache as page_cache
 from . import jsonld
 
 LIVE_BLOCKS = {"workshop_list", "booking_widget"}
-_generation = {"value": 0}  # bench/landing_profile.py's "cold" renders bump it
+_generation = {"value": ""}  # bench/landing_profile.py's "cold" renders replace it
 
 
 class RenderedBlock:
@@ -54,8 +55,9 @@ def static_timeout():
 
 
 def forget_all():
-    """Make every fragment of this process miss (for measuring cold renders)."""
-    _generation["value"] += 1
+    """Make every fragment of this process miss (for measuring cold renders); a new random
+    value, so that no other process's cold renders stored fragments under it."""
+    _generation["value"] = uuid.uuid4().hex
 
 
 def _variant(block_type, raw_value, request, widget_number):

@@ -542,3 +542,4 @@ def add_dashboard_panels(request, panels):
         panels.insert(0, TenantDashboardPanel(tenant))
 
 
+from . import teachers_admin  # noqa: E402,F401  (teachers: profiles, deactivation, school switch)

@@ -17,6 +17,7 @@ from booking import ics
 from booking.models import Booking, Session
 from booking.notifications.models import TeacherCalendarToken
 from booking.notifications.recipients import teacher_recipient
+from booking.services.teachers import meeting_url_for
 from site_platform.models import Membership
 
 FEED_PAST = dt.timedelta(days=30)
@@ -25,12 +26,13 @@ FEED_FUTURE = dt.timedelta(days=366)
 
 def _session_entry(session):
     event_type = session.event_type
+    meeting_url = meeting_url_for(session)
     description = [_("%(taken)s of %(capacity)s seats booked") % {"taken": session.seats_taken,
                                                                    "capacity": session.capacity}]
-    if event_type.meeting_url:
-        description.append(_("Join: %(url)s") % {"url": event_type.meeting_url})
+    if meeting_url:
+        description.append(_("Join: %(url)s") % {"url": meeting_url})
     location = event_type.address if event_type.location_kind == event_type.LocationKind.IN_PERSON \
-        else event_type.meeting_url
+        else meeting_url
     return ics.CalendarEntry(
         uid=ics.session_event_uid(session.pk),
         sequence=0,
@@ -40,7 +42,7 @@ def _session_entry(session):
             "event": event_type.title, "taken": session.seats_taken, "capacity": session.capacity},
         description="\n".join(description),
         location=location,
-        url=event_type.meeting_url,
+        url=meeting_url,
         last_modified=session.created_at,
     )
 

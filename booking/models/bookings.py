@@ -150,6 +150,19 @@ class Booking(TenantOwned):
     def manage_url(self):
         return self.tenant.root_url + self.manage_path()
 
+    def join_url(self, session=None):
+        """The meeting link a student joins by: the session's own link, else the event
+        type's (`services.teachers.meeting_url_for`); for `session` (one session of a
+        whole-series booking) that session's. One-to-one bookings: the event type's."""
+        from ..services.teachers import meeting_url_for
+
+        session = session if session is not None else (self.session if self.session_id else None)
+        if session is not None:
+            if "event_type" not in session._state.fields_cache and session.event_type_id == self.event_type_id:
+                session.event_type = self.event_type  # the booking's, already loaded
+            return meeting_url_for(session)
+        return self.event_type.meeting_url
+
     @property
     def seats_paid_for(self):
         return self.seats + self.seats_given_back

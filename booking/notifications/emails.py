@@ -19,6 +19,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from booking import ics
+from booking.services.teachers import meeting_url_for
 
 from .branding import branding_for_tenant
 from .models import BookingLanguage, NotificationLog
@@ -50,53 +51,65 @@ def from_address(tenant):
     return formataddr((tenant.name, address or settings.DEFAULT_FROM_EMAIL))
 
 
-def location_of(event_type):
+def location_of(event_type, meeting_url=None):
+    """The address of an in-person class, else the meeting link (`meeting_url`: the
+    session's effective link, `Booking.join_url`; None: the event type's)."""
     if event_type.location_kind == event_type.LocationKind.IN_PERSON:
         return event_type.address
-    return event_type.meeting_url
+    return event_type.meeting_url if meeting_url is None else meeting_url
+
+
+def booking_sessions(booking):
+    """[(session_id or None, start, end, meeting link)]: one per session a whole-series
+    booking holds, else the booking's own time; the link is each session's effective one
+    (`Booking.join_url`)."""
+    if booking.series_id:
+        from booking.models import BookingSeat, Session
+
+        # A session cancelled on its own was taken out of the calendar by its own email.
+        rows = (BookingSeat.objects.filter(booking=booking, session__status=Session.Status.SCHEDULED)
+                .select_related("session").order_by("session__start", "session_id"))
+        times = []
+        for row in rows:
+            times.append((row.session_id, row.session.start, row.session.end, booking.join_url(row.session)))
+        if times:
+            return times
+    return [(None, booking.start, booking.end, booking.join_url())]
 
 
 def booking_times(booking):
     """[(session_id or None, start, end)]: one per session a whole-series booking holds,
     else the booking's own time."""
-    if booking.series_id:
-        from booking.models import BookingSeat
-
-        from booking.models import Session
-
-        # A session cancelled on its own was taken out of the calendar by its own email.
-        rows = (BookingSeat.objects.filter(booking=booking, session__status=Session.Status.SCHEDULED)
-                .select_related("session").order_by("session__start", "session_id"))
-        times = [(row.session_id, row.session.start, row.session.end) for row in rows]
-        if times:
-            return times
-    return [(None, booking.start, booking.end)]
+    return [(session_id, start, end) for session_id, start, end, _url in booking_sessions(booking)]
 
 
 def calendar_entries(booking, *, recipient_name=""):
-    """The booking's calendar events (one, or one per session of a series), in the active language."""
+    """The booking's calendar events (one, or one per session of a series), in the active
+    language; each with its session's meeting link (LOCATION, URL, "Join:" in DESCRIPTION)."""
     event_type, tenant = booking.event_type, booking.tenant
     teacher_name = str(booking.teacher)
     manage_url = booking.manage_url()
-    lines = [_("Teacher: %(teacher)s") % {"teacher": teacher_name}]
-    if event_type.meeting_url:
-        lines.append(_("Join: %(url)s") % {"url": event_type.meeting_url})
-    if event_type.location_kind == event_type.LocationKind.IN_PERSON and event_type.address:
-        lines.append(_("Address: %(address)s") % {"address": event_type.address})
-    lines.append(_("Cancel or reschedule: %(url)s") % {"url": manage_url})
     common = {
         "sequence": booking.sequence,
         "summary": _("%(event)s with %(teacher)s") % {"event": event_type.title, "teacher": teacher_name},
-        "description": "\n".join(lines),
-        "location": location_of(event_type),
-        "url": event_type.meeting_url or manage_url,
         "cancelled": booking.status == booking.Status.CANCELLED,
         "organizer": ics.Person(tenant.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]),
         "attendees": [ics.Person(recipient_name, booking.attendee_email)],
         "last_modified": booking.updated_at,
     }
-    return [ics.CalendarEntry(uid=ics.booking_event_uid(booking.uid, session_id), start=start, end=end, **common)
-            for session_id, start, end in booking_times(booking)]
+    entries = []
+    for session_id, start, end, meeting_url in booking_sessions(booking):
+        lines = [_("Teacher: %(teacher)s") % {"teacher": teacher_name}]
+        if meeting_url:
+            lines.append(_("Join: %(url)s") % {"url": meeting_url})
+        if event_type.location_kind == event_type.LocationKind.IN_PERSON and event_type.address:
+            lines.append(_("Address: %(address)s") % {"address": event_type.address})
+        lines.append(_("Cancel or reschedule: %(url)s") % {"url": manage_url})
+        entries.append(ics.CalendarEntry(
+            uid=ics.booking_event_uid(booking.uid, session_id), start=start, end=end,
+            description="\n".join(lines), location=location_of(event_type, meeting_url),
+            url=meeting_url or manage_url, **common))
+    return entries
 
 
 def deliver(*, log, recipient, template, subject, context, attachments=()):
@@ -142,9 +155,9 @@ def _booking_context(booking, recipient):
         "when": format_when(first.start, first.end, recipient.zone),
         "all_sessions": [format_when(e.start, e.end, recipient.zone) for e in entries] if len(entries) > 1 else [],
         "zone_name": recipient.zone_name,
-        "location": location_of(event_type),
+        "location": first.location,
         "is_online": event_type.location_kind == event_type.LocationKind.ONLINE,
-        "meeting_url": event_type.meeting_url,
+        "meeting_url": booking.join_url(),
         "manage_url": booking.manage_url(),
         "google_calendar_url": ics.google_calendar_url(first),
         "platform_name": settings.PLATFORM_NAME,
@@ -172,7 +185,9 @@ def send_booking_email(booking, kind, *, extra=None, session=None):
         start = booking.start
         if session is not None:
             start = session.start
-            context.update({"when": format_when(session.start, session.end, recipient.zone), "all_sessions": []})
+            meeting_url = booking.join_url(session)
+            context.update({"when": format_when(session.start, session.end, recipient.zone), "all_sessions": [],
+                            "meeting_url": meeting_url, "location": location_of(booking.event_type, meeting_url)})
         if kind == Kind.RESCHEDULED and context.get("previous_start"):
             context["previous_when"] = format_when(context["previous_start"], context["previous_end"],
                                                    recipient.zone)
@@ -229,7 +244,7 @@ def send_waitlist_offer(entry):
             "teacher_name": str(session.teacher),
             "when": format_when(session.start, session.end, recipient.zone),
             "zone_name": recipient.zone_name,
-            "location": location_of(event_type),
+            "location": location_of(event_type, meeting_url_for(session)),
             "claim_url": entry.claim_url(),
             "expires": format_day_time(entry.offer_expires_at, recipient.zone),
             "platform_name": settings.PLATFORM_NAME,
@@ -253,7 +268,7 @@ def send_teacher_session_cancelled(session, *, reason="", attendee_count=0):
             "teacher_name": str(session.teacher),
             "when": format_when(session.start, session.end, recipient.zone),
             "zone_name": recipient.zone_name,
-            "location": location_of(event_type),
+            "location": location_of(event_type, meeting_url_for(session)),
             "is_online": event_type.location_kind == event_type.LocationKind.ONLINE,
             "reason": reason,
             "attendee_count": attendee_count,

@@ -160,3 +160,27 @@ def test_seats_added_to_a_free_group_are_enrolled(fake, course, teacher, student
     giang = participant(booking, "Giang")
     assert enrollments(fake)[str(giang.uid)]["status"] == "confirmed"
     assert len(fake.orgs[ORG].enrollments) == 2
+
+
+def test_rescheduling_a_group_moves_each_active_participants_enrollment(fake, course, teacher, student,
+                                                                        django_capture_on_commit_callbacks):
+    from booking.services.bookings import reschedule_booking
+
+    commit = django_capture_on_commit_callbacks
+    first = new_session(course, teacher)
+    later_start = first.start + timedelta(days=7)
+    second = create_session(event_type=course, teacher=teacher, start=later_start,
+                            end=later_start + timedelta(hours=1))
+    with commit(execute=True):
+        booking = create_booking(event_type=course, session=first, attendee=student, seats=2,
+                                 participants=people("An", "Binh"))
+    an, binh = participant(booking, "An"), participant(booking, "Binh")
+    with commit(execute=True):
+        group.give_up_own_seat(binh, token=binh.manage_token)
+    with commit(execute=True):
+        reschedule_booking(booking, new_session=second, actor=student)
+    got = enrollments(fake)
+    moved = later_start.isoformat().replace("+00:00", "Z")
+    assert got[str(an.uid)]["session_starts_at"] == moved and got[str(an.uid)]["status"] == "confirmed"
+    assert got[str(binh.uid)]["status"] == "cancelled"  # withdrawn before: not moved
+    assert got[str(binh.uid)]["session_starts_at"] != moved

@@ -124,6 +124,35 @@ def _as_pk(value):
         return None
 
 
+# pg_advisory_xact_lock(TEACHER_TIME_LOCK, teacher id): one namespace for teachers' one-to-one time.
+TEACHER_TIME_LOCK = 0x626B7431
+
+
+def lock_teacher_time(teacher_ids=None, *, event_type=None):
+    """Serialise one-to-one bookings of these teachers until the transaction ends (PostgreSQL
+    transaction-level advisory locks, taken in id order so two callers cannot deadlock).
+
+    The exclusion constraint refuses overlapping bookings, but the other slot rules
+    (buffers before and after, daily limit) are checked by reading: two transactions
+    booking 10 minutes apart with 15-minute buffers would each read the other as absent.
+    Taken before the check, the lock makes the second wait for the first to commit; its
+    check (READ COMMITTED: a fresh snapshot per statement) then sees the first booking.
+    On SQLite IMMEDIATE transactions already serialise writers. MUST be called inside a
+    transaction. Without `teacher_ids`: every host of `event_type` (a slot with any host)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    if teacher_ids is None:
+        teacher_ids = slot_service.host_ids(event_type)
+    ids = sorted({int(pk) for pk in teacher_ids if pk is not None})
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, t) FROM unnest(%s::int[]) AS t ORDER BY t",
+                       [TEACHER_TIME_LOCK, ids])
+
+
 def _lock_attendee(attendee):
     """Serialise one student's bookings, so a double submit sees the first one."""
     list(get_user_model().objects.select_for_update().filter(pk=attendee.pk).values_list("pk", flat=True))
@@ -342,6 +371,7 @@ def _create_one_on_one(event_type, start, teacher, attendee, answers, source, no
     duplicate = _recent_duplicate(attendee, event_type, session__isnull=True, start=start)
     if duplicate is not None:
         return duplicate, True
+    lock_teacher_time([_as_pk(teacher)] if teacher is not None else None, event_type=event_type)
     hosts = free_hosts(event_type, start, now)
     teacher_id = _as_pk(teacher) if teacher is not None else (hosts[0] if hosts else None)
     if teacher_id is None or teacher_id not in hosts:
@@ -411,6 +441,7 @@ def _revive_expired(booking, payment_reference, now):
     try:
         with transaction.atomic():
             if booking.is_one_on_one:
+                lock_teacher_time([booking.teacher_id])
                 clash = Booking.objects.filter(
                     tenant_id=booking.tenant_id, teacher_id=booking.teacher_id, session__isnull=True,
                     status__in=Booking.HOLDING, start__lt=booking.end, end__gt=booking.start,
@@ -550,6 +581,7 @@ def _move_one_on_one(booking, new_start, new_teacher, now):
     new_start = _parse_start(new_start)
     if new_start == booking.start and (new_teacher is None or _as_pk(new_teacher) == booking.teacher_id):
         raise BookingError("reschedule_same")
+    lock_teacher_time([_as_pk(new_teacher)] if new_teacher is not None else None, event_type=booking.event_type)
     hosts = free_hosts(booking.event_type, new_start, now, exclude_booking_ids=[booking.pk])
     wanted = _as_pk(new_teacher) if new_teacher is not None else None
     if wanted is None:

@@ -196,6 +196,7 @@ def _immersio_id(tenant_id, kind, local_id):
 
 def push_live_class(row, client):
     from booking.models import Session
+    from booking.services.teachers import meeting_url_for
 
     session = Session.objects.select_related("event_type").get(pk=row.payload["session_id"])
     body = {
@@ -204,7 +205,7 @@ def push_live_class(row, client):
         "title": session.event_type.title,
         "starts_at": _iso(session.start),
         "ends_at": _iso(session.end),
-        "join_url": session.event_type.meeting_url,
+        "join_url": meeting_url_for(session),
         "capacity": session.capacity,
         "seats_taken": session.seats_taken,
         "status": "cancelled" if session.is_cancelled else "scheduled",

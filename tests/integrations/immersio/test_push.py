@@ -55,6 +55,17 @@ def test_a_new_session_is_pushed_as_a_live_class_once(fake, course, teacher, dja
     assert len(fake.requests_to("PUT", "/v1/live-classes/")) == 1
 
 
+def test_a_sessions_own_meeting_link_is_pushed(fake, course, teacher, django_capture_on_commit_callbacks):
+    from booking.services.teachers import set_meeting_url
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session = new_session(course, teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        set_meeting_url(session, "https://meet.example/room-7", actor=teacher)
+    assert fake.orgs[ORG].live_classes[str(session.pk)]["join_url"] == "https://meet.example/room-7"
+    assert len(fake.requests_to("PUT", f"/v1/live-classes/{session.pk}")) == 2
+
+
 def test_cancelled_session_is_pushed_cancelled(fake, course, teacher, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         session = new_session(course, teacher)

@@ -43,8 +43,8 @@ def no_sleep(seconds):
 
 @pytest.fixture(autouse=True)
 def _immersio_client_options(settings):
-    # Configuration of the client: no pacing, short timeouts, retries without waiting.
-    settings.IMMERSIO_CLIENT_OPTIONS = {"min_interval": 0, "timeout": 1.0, "max_retries": 2, "sleep": no_sleep}
+    # Configuration of the client: no pacing, timeouts generous enough for a loaded CI machine, retries without waiting.
+    settings.IMMERSIO_CLIENT_OPTIONS = {"min_interval": 0, "timeout": 5.0, "max_retries": 2, "sleep": no_sleep}
     # The fake runs on this machine's clock: no margin, so "changed since" is exact.
     settings.IMMERSIO_SYNC_CLOCK_MARGIN_SECONDS = 0
 

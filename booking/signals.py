@@ -23,6 +23,7 @@ booking_confirmed = Signal()
 #         refund_due (Decimal), session_cancelled (True when the whole session was cancelled)
 booking_cancelled = Signal()
 # kwargs: booking_id, tenant_id, actor_id, previous_start, previous_end, previous_session_id
+#         (+ previous_session_ids: a whole-series booking moved to another run: the old run's future sessions)
 booking_rescheduled = Signal()
 # sender=WaitlistEntry class; kwargs: entry_id, tenant_id, session_id
 waitlist_offered = Signal()

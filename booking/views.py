@@ -232,7 +232,7 @@ def booking_detail(request, uid):
     now = dj_timezone.now()
     return _render(request, "booking/booking_detail.html", {
         "booking": booking, "event_type": booking.event_type, "token": token,
-        "can_change": booking.can_cancel(now), "can_reschedule": booking.can_cancel(now) and not booking.series_id,
+        "can_change": booking.can_cancel(now), "can_reschedule": booking.can_cancel(now),
         "refund": booking.refund_amount(now), "cancel_form": CancelForm(),
         "calendar": calendar_links(booking, token),
         "sessions": booking.seat_rows.select_related("session").order_by("session__start"),
@@ -498,8 +498,16 @@ def reschedule(request, uid):
     else:
         items = slot_service.find_slots(event_type, first_day=first_day, last_day=first_day + timedelta(days=89),
                                         zone=zone, now=now)
-        ids = [item.session_id for item in items if item.session_id != booking.session_id
-               and item.seats_left >= booking.seats]
+        if booking.series_id:
+            # A whole course moves to another run of it: each run (series) shown by its first session.
+            runs = {}
+            for item in sorted(items, key=lambda item: item.start):
+                if item.series_id and item.series_id != booking.series_id and item.seats_left >= booking.seats:
+                    runs.setdefault(item.series_id, item.session_id)
+            ids = list(runs.values())
+        else:
+            ids = [item.session_id for item in items if item.session_id != booking.session_id
+                   and item.seats_left >= booking.seats]
         context["sessions"] = Session.objects.filter(pk__in=ids).select_related("teacher").order_by("start")
     return _render(request, "booking/reschedule.html", context, status=400 if error else 200)
 

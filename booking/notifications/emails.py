@@ -199,10 +199,33 @@ def send_booking_email(booking, kind, *, extra=None, session=None):
         }
         subject = subjects[kind] % {"event": booking.event_type.title, "date": format_day_time(start, recipient.zone)}
         attachments = [] if kind == Kind.REMINDER else [_ics_attachment(context["entries"])]
+        left = _left_sessions_entries(booking, context.get("previous_session_ids"), context["entries"])
+        if left:
+            attachments.append(("cancel.ics", ics.invitation_ics(left),
+                                f"text/calendar; charset=utf-8; method={ics.METHOD_CANCEL}"))
     log = NotificationLog(tenant=booking.tenant, booking=booking, session=session, kind=kind,
                           sequence=booking.sequence)
     return deliver(log=log, recipient=recipient, template=f"booking_{kind}", subject=subject, context=context,
                    attachments=attachments)
+
+
+def _left_sessions_entries(booking, session_ids, entries):
+    """Cancelled calendar events for the sessions a whole-series booking moved away from
+    (same UIDs as the invitation that added them, a higher SEQUENCE)."""
+    if not session_ids or not entries:
+        return []
+    from booking.models import Session
+
+    kept = {entry.uid for entry in entries}
+    left = []
+    for session in Session.objects.filter(pk__in=session_ids).order_by("start", "pk"):
+        uid = ics.booking_event_uid(booking.uid, session.pk)
+        if uid in kept:
+            continue
+        left.append(ics.CalendarEntry(uid=uid, sequence=booking.sequence, start=session.start, end=session.end,
+                                      summary=entries[0].summary, cancelled=True, organizer=entries[0].organizer,
+                                      attendees=entries[0].attendees, last_modified=booking.updated_at))
+    return left
 
 
 def send_teacher_email(booking, kind, *, extra=None):

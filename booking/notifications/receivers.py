@@ -65,11 +65,13 @@ def on_booking_cancelled(sender, booking_id, actor_id=None, by_role="", reason="
 
 
 @receiver(signals.booking_rescheduled, dispatch_uid="notifications.booking_rescheduled")
-def on_booking_rescheduled(sender, booking_id, actor_id=None, previous_start=None, previous_end=None, **kwargs):
+def on_booking_rescheduled(sender, booking_id, actor_id=None, previous_start=None, previous_end=None,
+                           previous_session_ids=None, **kwargs):
+    extra = {"previous_session_ids": list(previous_session_ids)} if previous_session_ids else {}
     _queue(tasks.send_booking_rescheduled, booking_id,
            previous_start=previous_start.isoformat() if previous_start else None,
            previous_end=previous_end.isoformat() if previous_end else None,
-           notify_teacher=actor_id is None or actor_id != _teacher_id(booking_id))
+           notify_teacher=actor_id is None or actor_id != _teacher_id(booking_id), **extra)
 
 
 @receiver(signals.session_cancelled, dispatch_uid="notifications.session_cancelled")

@@ -69,9 +69,11 @@ def send_booking_cancelled(booking_id, *, reason="", refund_due=None, notify_tea
 
 
 @shared_task(**RETRY)
-def send_booking_rescheduled(booking_id, *, previous_start=None, previous_end=None, notify_teacher=True):
+def send_booking_rescheduled(booking_id, *, previous_start=None, previous_end=None, notify_teacher=True,
+                             previous_session_ids=None):
     """Student's notice of the new time, with an ICS that moves the same event; the teacher's
-    notice unless they moved it."""
+    notice unless they moved it. A whole-series booking moved to another run
+    (`previous_session_ids`: the old run's sessions) also gets a cancel.ics removing them."""
     from .emails import send_booking_email, send_teacher_email
 
     booking = _booking(booking_id)
@@ -80,7 +82,8 @@ def send_booking_rescheduled(booking_id, *, previous_start=None, previous_end=No
     extra = {}
     if previous_start and previous_end:
         extra = {"previous_start": parse_datetime(previous_start), "previous_end": parse_datetime(previous_end)}
-    send_booking_email(booking, Kind.RESCHEDULED, extra=extra)
+    send_booking_email(booking, Kind.RESCHEDULED,
+                       extra={**extra, "previous_session_ids": previous_session_ids or []})
     if booking.event_type.asks_participants:
         _tell_participants(booking, "participant_rescheduled", extra)
     if notify_teacher:

@@ -530,7 +530,10 @@ def reschedule_booking(booking, *, new_session=None, new_start=None, new_teacher
     now = now or dj_timezone.now()
     try:
         with transaction.atomic():
-            current = Booking.objects.select_for_update().select_related("event_type", "tenant").get(pk=booking.pk)
+            # FOR UPDATE OF the booking only: locking its tenant and event type rows too would
+            # block every concurrent booking's foreign-key check on them (a deadlock).
+            current = (Booking.objects.select_for_update(of=("self",)).select_related("event_type", "tenant")
+                       .get(pk=booking.pk))
             if current.status not in Booking.ACTIVE:
                 raise BookingError("not_active")
             if by_role == Booking.Role.STUDENT and not current.can_reschedule(now):
@@ -538,25 +541,27 @@ def reschedule_booking(booking, *, new_session=None, new_start=None, new_teacher
             previous = {"previous_start": current.start, "previous_end": current.end,
                         "previous_session_id": current.session_id}
             if current.series_id:
-                raise BookingError("series_no_reschedule")
-            if current.is_one_on_one:
+                previous["previous_session_ids"] = _move_series(current, new_session, now)
+            elif current.is_one_on_one:
                 _move_one_on_one(current, new_start, new_teacher, now)
             else:
                 _move_session(current, new_session, now)
             current.sequence += 1
             current.reschedule_count += 1
             current.manage_token = new_manage_token()
-            current.save(update_fields=["session", "teacher", "start", "end", "sequence", "reschedule_count",
-                                        "manage_token", "updated_at"])
+            current.save(update_fields=["session", "series", "teacher", "start", "end", "sequence",
+                                        "reschedule_count", "manage_token", "updated_at"])
             audit.record("booking.rescheduled", tenant=current.tenant, actor=actor, target=f"booking:{current.uid}",
                          by_role=by_role, previous_start=previous["previous_start"].isoformat(),
                          start=current.start.isoformat(), previous_session=previous["previous_session_id"],
                          session=current.session_id)
             _announce(signals.booking_rescheduled, booking_id=current.pk, tenant_id=current.tenant_id,
                       actor_id=_actor_id(actor), **previous)
-            if previous["previous_session_id"] and previous["previous_session_id"] != current.session_id:
+            freed = previous.get("previous_session_ids") or [previous["previous_session_id"]]
+            freed = [session_id for session_id in freed if session_id and session_id != current.session_id]
+            if freed:
                 from .waitlist import offer_freed_seats
-                offer_freed_seats([previous["previous_session_id"]], now=now)
+                offer_freed_seats(freed, now=now)
     except IntegrityError as exc:
         if _is_teacher_time_clash(exc):
             raise BookingError("slot_taken") from None
@@ -573,6 +578,45 @@ def _move_session(booking, new_session, now):
     give_back_seats(_seat_rows(booking.pk))
     BookingSeat.objects.filter(booking=booking).update(session=target)
     booking.session, booking.teacher_id, booking.start, booking.end = target, target.teacher_id, target.start, target.end
+
+
+def _move_series(booking, new_session, now):
+    """Move a whole-series booking to another series (run) of its event type: its seats in
+    every future session of the target series are taken, or none (BookingError("full")
+    if any lacks them); its seats in the old series' future sessions are given back.
+    Seats of sessions already held (started) stay as history. Every session row involved
+    is locked in id order first, so two bookings swapping runs cannot deadlock.
+    Returns the ids of the old sessions given up. MUST run inside a transaction."""
+    if new_session is None:
+        raise BookingError("session_not_found")
+    target = _open_session(booking.event_type, new_session, now)
+    if not target.series_id:
+        raise BookingError("wrong_session")
+    if target.series_id == booking.series_id:
+        raise BookingError("reschedule_same")
+    old_rows = list(BookingSeat.objects.filter(booking=booking, session__start__gt=now)
+                    .values_list("session_id", "seats"))
+    old_ids = [session_id for session_id, _seats in old_rows]
+    target_ids = list(Session.objects.filter(series_id=target.series_id, status=Session.Status.SCHEDULED,
+                                             start__gt=now).values_list("pk", flat=True))
+    if not target_ids:
+        raise BookingError("series_empty")
+    list(Session.objects.select_for_update().filter(pk__in=old_ids + target_ids).order_by("pk")
+         .values_list("pk", flat=True))
+    sessions = list(Session.objects.filter(pk__in=target_ids, status=Session.Status.SCHEDULED, start__gt=now)
+                    .order_by("start", "pk"))
+    if not sessions:
+        raise BookingError("series_empty")
+    take_seats([s.pk for s in sessions], booking.seats)
+    give_back_seats(old_rows)
+    BookingSeat.objects.filter(booking=booking, session_id__in=old_ids).delete()
+    BookingSeat.objects.bulk_create([
+        BookingSeat(tenant_id=booking.tenant_id, booking=booking, session=s, seats=booking.seats) for s in sessions
+    ])
+    first, last = sessions[0], sessions[-1]
+    booking.session, booking.series_id, booking.teacher_id = first, target.series_id, first.teacher_id
+    booking.start, booking.end = first.start, last.end
+    return old_ids
 
 
 def _move_one_on_one(booking, new_start, new_teacher, now):

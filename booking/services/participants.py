@@ -262,7 +262,7 @@ def refund_preview(participant, now=None):
 # Changes ----------------------------------------------------------------------------------------
 
 def _lock(booking):
-    return (Booking.objects.select_for_update().select_related("event_type", "tenant")
+    return (Booking.objects.select_for_update(of=("self",)).select_related("event_type", "tenant")
             .get(pk=booking.pk))
 
 

@@ -166,6 +166,14 @@ class Membership(models.Model):
     levels = models.CharField(_("levels"), max_length=200, blank=True,
                               help_text=_("For example: A1–B2, IELTS"))
     deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True, editable=False)
+    # The teacher's email preferences in this tenant (`teacher_models.teacher_wants` reads them).
+    notify_new_booking = models.BooleanField(_("each new booking"), default=True)
+    notify_cancellation = models.BooleanField(_("each cancellation"), default=True)
+    notify_reschedule = models.BooleanField(_("each moved booking"), default=True)
+    notify_waitlist = models.BooleanField(_("waitlist activity"), default=True,
+                                          help_text=_("When a freed seat is offered to someone on a waitlist."))
+    daily_agenda = models.BooleanField(_("daily agenda"), default=False,
+                                       help_text=_("One email each evening with tomorrow's sessions and lessons."))
 
     objects = TenantOwnedQuerySet.as_manager()
     tenant_admin_permissions = ("view", "change", "delete")
@@ -354,4 +362,4 @@ class Invitation(models.Model):
         return self.state() == self.State.PENDING
 
 
-from .teacher_models import TeacherMessage, TeacherMessageDelivery  # noqa: E402,F401  (models of this app)
+from .teacher_models import TeacherMessage, TeacherMessageDelivery, TeacherNotice  # noqa: E402,F401  (models of this app)

@@ -65,3 +65,52 @@ class TeacherMessageDelivery(models.Model):
 
     def __str__(self):
         return f"{self.message_id} → {self.recipient}"
+
+
+class TeacherNotice(models.Model):
+    """One email the platform sent a teacher about their own work (daily agenda, waitlist
+    offer, reassigned work), keyed by what it was about: written in the transaction that
+    sends it, so a task that runs twice sends once."""
+
+    tenant = models.ForeignKey("site_platform.Tenant", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("tenant"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("teacher"))
+    key = models.CharField(_("about"), max_length=120)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    objects = TenantOwnedQuerySet.as_manager()
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("teacher notice")
+        verbose_name_plural = _("teacher notices")
+        constraints = [models.UniqueConstraint(fields=["tenant", "user", "key"], name="teacher_notice_once")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.key}"
+
+
+# What a teacher may turn off, per school, and the Membership field that holds the choice.
+NOTICE_PREFERENCES = {
+    "booking": "notify_new_booking",
+    "cancellation": "notify_cancellation",
+    "reschedule": "notify_reschedule",
+    "waitlist": "notify_waitlist",
+    "agenda": "daily_agenda",
+}
+
+
+def teacher_wants(tenant_id, user_id, kind):
+    """Whether the teacher `user_id` wants the emails of `kind` (a key of NOTICE_PREFERENCES)
+    from tenant `tenant_id`. Someone without a membership there (a super admin teaching a
+    class) gets the defaults: every notice, no agenda."""
+    from .models import Membership
+
+    field = NOTICE_PREFERENCES[kind]
+    value = (Membership.objects.filter(tenant_id=tenant_id, user_id=user_id)
+             .values_list(field, flat=True).first())
+    if value is None:
+        return Membership._meta.get_field(field).default
+    return value

@@ -35,6 +35,7 @@ from wagtail.images import get_image_model
 
 from .admin_scoping import admin_tenants, all_tenant_roles, set_current_tenant, tenant_roles
 from .models import Membership, Tenant
+from .teacher_models import NOTICE_PREFERENCES
 
 TEACHING_ROLES = (Membership.Role.TEACHER, Membership.Role.ADMIN)
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -79,6 +80,9 @@ def _membership_for_profile(user, pk):
 
 # Profile ----------------------------------------------------------------------------------------
 
+PREFERENCE_FIELDS = list(NOTICE_PREFERENCES.values())
+
+
 class TeacherProfileForm(forms.ModelForm):
     photo_upload = forms.ImageField(label=gettext_lazy("New photo"), required=False,
                                     help_text=gettext_lazy("A JPEG, PNG or WebP image of at most 5 MB."))
@@ -87,7 +91,7 @@ class TeacherProfileForm(forms.ModelForm):
 
     class Meta:
         model = Membership
-        fields = ["display_name", "bio", "languages", "levels", "timezone"]
+        fields = ["display_name", "bio", "languages", "levels", "timezone", *PREFERENCE_FIELDS]
         widgets = {"bio": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args, **kwargs):
@@ -95,6 +99,12 @@ class TeacherProfileForm(forms.ModelForm):
 
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
+
+    def profile_fields(self):
+        return [field for field in self if field.name not in PREFERENCE_FIELDS]
+
+    def preference_fields(self):
+        return [field for field in self if field.name in PREFERENCE_FIELDS]
 
     def clean_photo_upload(self):
         upload = self.cleaned_data.get("photo_upload")
@@ -116,7 +126,8 @@ class TeacherProfileForm(forms.ModelForm):
             membership.photo = image
         elif self.cleaned_data.get("remove_photo"):
             membership.photo = None
-        membership.save(update_fields=["display_name", "bio", "languages", "levels", "timezone", "photo"])
+        membership.save(update_fields=["display_name", "bio", "languages", "levels", "timezone", "photo",
+                                       *PREFERENCE_FIELDS])
         audit.record("membership.profile_changed", tenant=membership.tenant, actor=actor,
                      target=f"user:{membership.user_id}", fields=sorted(self.changed_data))
         purge_landing_pages(membership.tenant_id)

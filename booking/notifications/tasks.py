@@ -13,6 +13,8 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from site_platform.teacher_models import teacher_wants
+
 from .models import NotificationLog
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,8 @@ def send_booking_confirmed(booking_id):
     if booking is None or booking.status != booking.Status.CONFIRMED or not _serving(booking.tenant):
         return
     send_booking_email(booking, Kind.CONFIRMED)
-    send_teacher_email(booking, Kind.TEACHER_BOOKED)
+    if teacher_wants(booking.tenant_id, booking.teacher_id, "booking"):
+        send_teacher_email(booking, Kind.TEACHER_BOOKED)
     if booking.event_type.asks_participants:
         send_participant_confirmations(booking.pk)
 
@@ -64,7 +67,8 @@ def send_booking_cancelled(booking_id, *, reason="", refund_due=None, notify_tea
     if booking.event_type.asks_participants:
         _tell_participants(booking, "participant_cancelled", extra)
     # The teacher heard of the booking only once it was confirmed.
-    if notify_teacher and booking.confirmed_at is not None:
+    if notify_teacher and booking.confirmed_at is not None and teacher_wants(booking.tenant_id, booking.teacher_id,
+                                                                            "cancellation"):
         send_teacher_email(booking, Kind.TEACHER_CANCELLED, extra=extra)
 
 
@@ -86,7 +90,7 @@ def send_booking_rescheduled(booking_id, *, previous_start=None, previous_end=No
                        extra={**extra, "previous_session_ids": previous_session_ids or []})
     if booking.event_type.asks_participants:
         _tell_participants(booking, "participant_rescheduled", extra)
-    if notify_teacher:
+    if notify_teacher and teacher_wants(booking.tenant_id, booking.teacher_id, "reschedule"):
         send_teacher_email(booking, Kind.TEACHER_RESCHEDULED, extra=extra)
 
 
@@ -109,7 +113,7 @@ def send_session_cancelled(session_id, *, reason="", notify_teacher=True):
                            .select_related("tenant", "event_type", "teacher", "attendee").order_by("pk"))
     for booking in series_bookings:
         send_series_session_cancelled(booking, session, reason=reason)
-    if notify_teacher:
+    if notify_teacher and teacher_wants(session.tenant_id, session.teacher_id, "cancellation"):
         told = Booking.objects.filter(session=session, series__isnull=True, status=Booking.Status.CANCELLED,
                                       confirmed_at__isnull=False).count()
         send_teacher_session_cancelled(session, reason=reason, attendee_count=told + len(series_bookings))

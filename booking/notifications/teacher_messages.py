@@ -11,6 +11,7 @@ The copies sent to a student are part of their data rights export and erasure
 (registered below with `site_platform.data_rights`).
 """
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from email.utils import formataddr
@@ -171,3 +172,208 @@ def erase_messages(tenant, user, placeholder):
 
 
 register_personal_data(PersonalDataSource("teacher_messages", export_messages, erase_messages))
+
+
+# Emails to a teacher about their own work ------------------------------------------------------
+
+AGENDA_HOUR = 18  # local time from which the evening's agenda of tomorrow goes out
+
+
+def send_teacher_notice(*, tenant, teacher, key, template, subject, context, entries=()):
+    """Send the teacher `teacher` of `tenant` one email about `key`, once: the TeacherNotice
+    row is written in the transaction that sends. `subject` is called with the recipient
+    (inside their language) and returns the subject line; `context` likewise returns the
+    template context. `entries` (calendar entries) go along as an ICS. Returns True if this
+    call sent it."""
+    from booking import ics
+    from site_platform.models import TeacherNotice
+
+    from .recipients import teacher_recipient
+
+    recipient = teacher_recipient(tenant, teacher)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                TeacherNotice.objects.create(tenant=tenant, user=teacher, key=key)
+        except IntegrityError:
+            logger.info("teacher notice %s already sent to user %s", key, teacher.pk)
+            return False
+        with translation.override(recipient.language):
+            full_context = {"branding": branding_for_tenant(tenant), "tenant": tenant, "recipient": recipient,
+                            "zone_name": recipient.zone_name, "platform_name": settings.PLATFORM_NAME,
+                            "LANGUAGE_CODE": recipient.language, **context(recipient)}
+            subject_line = subject(recipient)
+            text = render_to_string(f"emails/{template}.txt", full_context)
+            html = render_to_string(f"emails/{template}.html", full_context)
+        email_message = EmailMultiAlternatives(subject=subject_line, body=text, from_email=from_address(tenant),
+                                               to=[formataddr((recipient.name, recipient.email))])
+        email_message.attach_alternative(html, "text/html")
+        if entries:
+            email_message.attach("schedule.ics", ics.invitation_ics(list(entries)),
+                                 f"text/calendar; charset=utf-8; method={ics.METHOD_REQUEST}")
+        email_message.send()
+    return True
+
+
+def _work_rows(sessions, bookings, zone):
+    rows = [{"when": format_when(s.start, s.end, zone), "start": s.start, "title": s.event_type.title,
+             "who": _("%(taken)s of %(capacity)s seats booked") % {"taken": s.seats_taken, "capacity": s.capacity}}
+            for s in sessions]
+    rows += [{"when": format_when(b.start, b.end, zone), "start": b.start, "title": b.event_type.title,
+              "who": _("One-to-one with %(student)s") % {
+                  "student": b.attendee.get_full_name() or b.attendee_email}}
+             for b in bookings]
+    return sorted(rows, key=lambda row: row["start"])
+
+
+def _entries(sessions, bookings):
+    from booking.feed_views import _booking_entry, _session_entry
+
+    return [_session_entry(s) for s in sessions] + [_booking_entry(b) for b in bookings]
+
+
+@shared_task(name="booking.notifications.teacher_messages.send_daily_agenda", **RETRY)
+def send_daily_agenda(membership_id, day):
+    """One teacher's agenda of `day` (ISO date, in their time zone) at one school: their
+    scheduled sessions and active one-to-one bookings that day. Nothing when they have
+    none, have turned the agenda off, or have had it already."""
+    import zoneinfo
+
+    from booking.models import Booking, Session
+    from site_platform.models import Membership
+    from site_platform.teacher_models import teacher_wants
+
+    membership = Membership.objects.select_related("tenant", "user").filter(pk=membership_id, is_active=True).first()
+    if membership is None or membership.tenant.status != membership.tenant.Status.ACTIVE:
+        return False
+    if not teacher_wants(membership.tenant_id, membership.user_id, "agenda"):
+        return False
+    tenant, teacher = membership.tenant, membership.user
+    try:
+        zone = zoneinfo.ZoneInfo(membership.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    date = dt.date.fromisoformat(day)
+    start = dt.datetime.combine(date, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    sessions = list(Session.objects.filter(tenant=tenant, teacher=teacher, status=Session.Status.SCHEDULED,
+                                           start__gte=start, start__lt=end)
+                    .select_related("event_type").order_by("start", "pk"))
+    bookings = list(Booking.objects.filter(tenant=tenant, teacher=teacher, session__isnull=True,
+                                           status__in=Booking.ACTIVE, start__gte=start, start__lt=end)
+                    .select_related("event_type", "attendee").order_by("start", "pk"))
+    if not sessions and not bookings:
+        return False
+    from django.utils.formats import date_format
+
+    return send_teacher_notice(
+        tenant=tenant, teacher=teacher, key=f"agenda:{day}", template="teacher_daily_agenda",
+        subject=lambda recipient: _("Tomorrow at %(school)s: %(count)s classes (%(date)s)") % {
+            "school": tenant.name, "count": len(sessions) + len(bookings),
+            "date": date_format(date, "DATE_FORMAT")},
+        context=lambda recipient: {"rows": _work_rows(sessions, bookings, recipient.zone),
+                                   "date": date_format(date, "DATE_FORMAT")},
+        entries=_entries(sessions, bookings))
+
+
+@shared_task(name="booking.notifications.teacher_messages.send_daily_agendas")
+def send_daily_agendas(now=None):
+    """Periodic (hourly): every active teacher who wants the agenda and for whom it is
+    past AGENDA_HOUR locally gets tomorrow's (their tomorrow), once per day. Returns how
+    many tasks were queued (a teacher with nothing tomorrow is queued and sends nothing)."""
+    import zoneinfo
+
+    from django.utils import timezone as dj_timezone
+    from django.utils.dateparse import parse_datetime
+
+    from site_platform.models import Membership
+
+    now = parse_datetime(now) if isinstance(now, str) else (now or dj_timezone.now())
+    count = 0
+    memberships = (Membership.objects.filter(is_active=True, daily_agenda=True, tenant__status="active",
+                                             role__in=(Membership.Role.TEACHER, Membership.Role.ADMIN))
+                   .values_list("pk", "timezone"))
+    for membership_id, zone_name in memberships.iterator():
+        try:
+            local = now.astimezone(zoneinfo.ZoneInfo(zone_name or "UTC"))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            local = now.astimezone(zoneinfo.ZoneInfo("UTC"))
+        if local.hour < AGENDA_HOUR:
+            continue
+        send_daily_agenda.delay(membership_id, (local.date() + dt.timedelta(days=1)).isoformat())
+        count += 1
+    return count
+
+
+@shared_task(name="booking.notifications.teacher_messages.send_work_reassigned", **RETRY)
+def send_work_reassigned(tenant_id, teacher_id, session_ids, booking_ids, key):
+    """Tell a teacher the sessions and one-to-one bookings given to them (a colleague's
+    deactivation) with an ICS of them; only those still theirs and not over. Once per `key`."""
+    from django.utils import timezone as dj_timezone
+
+    from booking.models import Booking, Session
+    from site_platform.models import Membership
+
+    membership = (Membership.objects.select_related("tenant", "user")
+                  .filter(tenant_id=tenant_id, user_id=teacher_id, is_active=True).first())
+    if membership is None or membership.tenant.status != membership.tenant.Status.ACTIVE:
+        return False
+    now = dj_timezone.now()
+    sessions = list(Session.objects.filter(pk__in=session_ids, tenant_id=tenant_id, teacher_id=teacher_id,
+                                           status=Session.Status.SCHEDULED, end__gt=now)
+                    .select_related("event_type").order_by("start", "pk"))
+    bookings = list(Booking.objects.filter(pk__in=booking_ids, tenant_id=tenant_id, teacher_id=teacher_id,
+                                           status__in=Booking.ACTIVE, end__gt=now)
+                    .select_related("event_type", "attendee").order_by("start", "pk"))
+    if not sessions and not bookings:
+        return False
+    tenant = membership.tenant
+    return send_teacher_notice(
+        tenant=tenant, teacher=membership.user, key=key, template="teacher_work_reassigned",
+        subject=lambda recipient: _("You now teach %(count)s more classes at %(school)s") % {
+            "count": len(sessions) + len(bookings), "school": tenant.name},
+        context=lambda recipient: {"rows": _work_rows(sessions, bookings, recipient.zone)},
+        entries=_entries(sessions, bookings))
+
+
+@shared_task(name="booking.notifications.teacher_messages.send_waitlist_activity", **RETRY)
+def send_waitlist_activity(entry_id):
+    """Tell the session's teacher that a freed seat was offered to someone on the waitlist
+    (if they want waitlist emails); once per offer."""
+    from booking.models import WaitlistEntry
+    from site_platform.teacher_models import teacher_wants
+
+    entry = (WaitlistEntry.objects.select_related("tenant", "user", "session__event_type", "session__teacher")
+             .filter(pk=entry_id).first())
+    if entry is None or entry.status != entry.Status.OFFERED or entry.tenant.status != entry.tenant.Status.ACTIVE:
+        return False
+    session = entry.session
+    if not teacher_wants(entry.tenant_id, session.teacher_id, "waitlist"):
+        return False
+    student = (entry.user.get_full_name() if entry.user_id else "") or entry.email
+    return send_teacher_notice(
+        tenant=entry.tenant, teacher=session.teacher, key=f"waitlist_offer:{entry.pk}",
+        template="teacher_waitlist_offer",
+        subject=lambda recipient: _("Waitlist: a seat of %(event)s on %(date)s offered to %(student)s") % {
+            "event": session.event_type.title, "date": format_day_time(session.start, recipient.zone),
+            "student": student},
+        context=lambda recipient: {
+            "session": session, "event_type": session.event_type, "student": student,
+            "when": format_when(session.start, session.end, recipient.zone),
+            "expires": format_day_time(entry.offer_expires_at, recipient.zone) if entry.offer_expires_at else ""})
+
+
+def _on_waitlist_offered(sender, entry_id, **kwargs):
+    try:
+        send_waitlist_activity.delay_on_commit(entry_id)
+    except Exception:
+        logger.exception("could not queue the teacher's waitlist notice of entry %s", entry_id)
+
+
+def _connect():
+    from booking import signals
+
+    signals.waitlist_offered.connect(_on_waitlist_offered, dispatch_uid="teacher_messages.waitlist_offered")
+
+
+_connect()

@@ -371,6 +371,7 @@ def deactivate_teacher(membership, *, actor, sessions=None, bookings=None, reaso
         # Inactive first: from here on no slot offers this teacher, so nothing new lands meanwhile.
         Membership.objects.filter(pk=current.pk).update(is_active=False, deactivated_at=now)
         work = future_work(tenant, teacher, now=now)
+        given = {}  # new teacher id -> ([session ids], [booking ids]): each is told once, after commit
         for session in work.sessions:
             choice = sessions.get(session.pk)
             if choice is None:
@@ -379,6 +380,7 @@ def deactivate_teacher(membership, *, actor, sessions=None, bookings=None, reaso
                 cancel_session_with_bookings(session, actor=actor, reason=reason, by_role=Booking.Role.ADMIN, now=now)
             else:
                 reassign_session(session, choice, actor=actor)
+                given.setdefault(choice.pk, ([], []))[0].append(session.pk)
         for booking in work.bookings:
             choice = bookings.get(booking.pk)
             if choice is None:
@@ -387,6 +389,7 @@ def deactivate_teacher(membership, *, actor, sessions=None, bookings=None, reaso
                 cancel_booking(booking, reason=reason, actor=actor, by_role=Booking.Role.ADMIN, now=now)
             else:
                 reassign_booking(booking, choice, actor=actor)
+                given.setdefault(choice.pk, ([], []))[1].append(booking.pk)
         left = future_work(tenant, teacher, now=now)
         if left:
             raise TeacherError("future_work_left", teacher=teacher, sessions=len(left.sessions),
@@ -398,8 +401,19 @@ def deactivate_teacher(membership, *, actor, sessions=None, bookings=None, reaso
                      sessions_reassigned=sum(1 for c in sessions.values() if c != CANCEL),
                      bookings_cancelled=sum(1 for c in bookings.values() if c == CANCEL),
                      bookings_reassigned=sum(1 for c in bookings.values() if c != CANCEL), reason=reason)
+        _tell_new_teachers(tenant, current, given, now)
     membership.refresh_from_db()
     return membership
+
+
+def _tell_new_teachers(tenant, membership, given, now):
+    """After commit, each teacher who received work gets one email of it with its ICS."""
+    from ..notifications import teacher_messages
+
+    key_base = f"reassigned:{membership.pk}:{int(now.timestamp())}"
+    for teacher_id, (session_ids, booking_ids) in given.items():
+        teacher_messages.send_work_reassigned.delay_on_commit(tenant.pk, teacher_id, session_ids, booking_ids,
+                                                              f"{key_base}:{teacher_id}")
 
 
 def reassignment_candidates(tenant, teacher):

@@ -181,9 +181,10 @@ CELERY_BEAT_SCHEDULE = {
     "platform-delete-cancelled-tenants": {"task": "site_platform.tasks.delete_cancelled_tenants",
                                           "schedule": crontab(hour=2, minute=30)},
     "api-purge-idempotency-records": {"task": "booking.api.tasks.purge_idempotency_records", "schedule": 3600.0},
+    "teachers-daily-agenda": {"task": "booking.notifications.teacher_messages.send_daily_agendas", "schedule": 3600.0},
 }
 # booking.api is no app of its own, so task autodiscovery does not find its tasks.
-CELERY_IMPORTS = ["booking.api.tasks"]
+CELERY_IMPORTS = ["booking.api.tasks", "booking.notifications.teacher_messages"]
 # Days a cancelled tenant's data is kept (and it can be reactivated) before the daily task deletes it.
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 

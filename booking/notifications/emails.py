@@ -335,12 +335,14 @@ def send_series_session_cancelled(booking, session, *, reason=""):
 
 # NotificationLog kinds of participants' emails. Their `sequence` is the participant's id:
 # each participant is confirmed once and told of their end once.
-PARTICIPANT_CONFIRMED = "participant_confirmed"
-PARTICIPANT_ENDED = "participant_ended"
-PARTICIPANT_GAVE_UP = "participant_gave_up"
-# The whole booking moved or was cancelled: once per participant and booking sequence.
-PARTICIPANT_RESCHEDULED = "participant_rescheduled"
-PARTICIPANT_CANCELLED = "participant_cancelled"
+PARTICIPANT_CONFIRMED = Kind.PARTICIPANT_CONFIRMED
+PARTICIPANT_ENDED = Kind.PARTICIPANT_ENDED
+PARTICIPANT_GAVE_UP = Kind.PARTICIPANT_GAVE_UP
+# The whole booking moved or was cancelled, or its 24-hour reminder: once per participant and
+# booking sequence.
+PARTICIPANT_RESCHEDULED = Kind.PARTICIPANT_RESCHEDULED
+PARTICIPANT_CANCELLED = Kind.PARTICIPANT_CANCELLED
+PARTICIPANT_REMINDER = Kind.PARTICIPANT_REMINDER
 
 
 def participant_recipient(participant):
@@ -381,7 +383,7 @@ def _participant_context(participant, recipient, *, cancelled=False):
     return context
 
 
-def send_participant_email(participant, kind, *, extra=None):
+def send_participant_email(participant, kind, *, extra=None, session=None):
     """A participant's own email: PARTICIPANT_CONFIRMED (with the ICS and their manage
     link), PARTICIPANT_ENDED (replaced or removed by the booker; an ICS that removes
     the event), PARTICIPANT_RESCHEDULED (the booking moved: the ICS moves the same
@@ -394,17 +396,24 @@ def send_participant_email(participant, kind, *, extra=None):
         if context.get("previous_start"):
             context["previous_when"] = format_when(context["previous_start"], context["previous_end"],
                                                    recipient.zone)
+        start = booking.start
+        if session is not None:  # one session of a whole-series booking (its reminder)
+            start = session.start
+            meeting_url = booking.join_url(session)
+            context.update({"when": format_when(session.start, session.end, recipient.zone), "all_sessions": [],
+                            "meeting_url": meeting_url, "location": location_of(booking.event_type, meeting_url)})
         subjects = {
+            PARTICIPANT_REMINDER: _("Reminder: %(event)s on %(date)s"),
             PARTICIPANT_CONFIRMED: _("You are booked: %(event)s on %(date)s"),
             PARTICIPANT_ENDED: _("Your place is cancelled: %(event)s on %(date)s"),
             PARTICIPANT_RESCHEDULED: _("Moved: %(event)s is now on %(date)s"),
             PARTICIPANT_CANCELLED: _("Cancelled: %(event)s on %(date)s"),
         }
         subject = subjects[kind] % {"event": booking.event_type.title,
-                                    "date": format_day_time(booking.start, recipient.zone)}
-        attachments = [_ics_attachment(context["entries"])]
-    booking_level = kind in (PARTICIPANT_RESCHEDULED, PARTICIPANT_CANCELLED)
-    log = NotificationLog(tenant=booking.tenant, booking=booking, kind=kind,
+                                    "date": format_day_time(start, recipient.zone)}
+        attachments = [] if kind == PARTICIPANT_REMINDER else [_ics_attachment(context["entries"])]
+    booking_level = kind in (PARTICIPANT_RESCHEDULED, PARTICIPANT_CANCELLED, PARTICIPANT_REMINDER)
+    log = NotificationLog(tenant=booking.tenant, booking=booking, session=session, kind=kind,
                           sequence=booking.sequence if booking_level else participant.pk)
     return deliver(log=log, recipient=recipient, template=f"booking_{kind}", subject=subject, context=context,
                    attachments=attachments)

@@ -30,6 +30,14 @@ class NotificationLog(models.Model):
         TEACHER_CANCELLED = "teacher_cancelled", _("Teacher: booking cancelled")
         TEACHER_RESCHEDULED = "teacher_rescheduled", _("Teacher: booking moved")
         TEACHER_SESSION_CANCELLED = "teacher_session_cancelled", _("Teacher: session cancelled")
+        # Group bookings: each participant's own emails (sequence: the participant's id, or the
+        # booking's sequence for the whole booking moved or cancelled) and the booker's notice.
+        PARTICIPANT_CONFIRMED = "participant_confirmed", _("Participant: booked")
+        PARTICIPANT_ENDED = "participant_ended", _("Participant: place cancelled")
+        PARTICIPANT_GAVE_UP = "participant_gave_up", _("Booker: a participant gave up their seat")
+        PARTICIPANT_RESCHEDULED = "participant_rescheduled", _("Participant: booking moved")
+        PARTICIPANT_CANCELLED = "participant_cancelled", _("Participant: booking cancelled")
+        PARTICIPANT_REMINDER = "participant_reminder", _("Participant: reminder")
 
     tenant = models.ForeignKey("site_platform.Tenant", on_delete=models.CASCADE, related_name="+",
                                verbose_name=_("tenant"))

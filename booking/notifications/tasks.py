@@ -143,6 +143,9 @@ def send_booking_reminder(booking_id, session_id=None):
     if not now < start <= now + REMINDER_LEAD + REMINDER_SLACK:
         return
     send_booking_email(booking, Kind.REMINDER, session=session)
+    if booking.event_type.asks_participants:
+        # Each named participant gets their own reminder, once per booking time (and session).
+        _tell_participants(booking, Kind.PARTICIPANT_REMINDER, {}, session=session)
 
 
 @shared_task(**RETRY)
@@ -259,9 +262,9 @@ def send_participant_gave_up(participant_id, *, refund_due=None):
     send_booker_participant_gave_up(participant, refund_due=refund_due)
 
 
-def _tell_participants(booking, kind, extra):
+def _tell_participants(booking, kind, extra, *, session=None):
     """Each named participant still holding a seat of `booking` hears that it moved or
-    was cancelled (once per booking sequence)."""
+    was cancelled, or gets its reminder (once per booking sequence and session)."""
     from booking.models import BookingParticipant
 
     from .emails import send_participant_email
@@ -269,4 +272,4 @@ def _tell_participants(booking, kind, extra):
     for participant in (BookingParticipant.objects.filter(booking=booking, status=BookingParticipant.Status.ACTIVE)
                         .exclude(email="").order_by("pk")):
         participant.booking = booking
-        send_participant_email(participant, kind, extra=extra)
+        send_participant_email(participant, kind, extra=extra, session=session)

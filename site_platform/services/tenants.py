@@ -169,28 +169,35 @@ def tenant_admin_model_permissions():
 
 
 def add_member(tenant, email, role, *, actor=None, timezone="UTC"):
-    """Give an account (created if new) a role in the tenant. Returns (user, created).
-    Raises PlanLimitError when a new teacher would pass the plan's teacher limit."""
+    """Give an account (created if new) a role in the tenant, re-activating a membership
+    that was deactivated. Returns (user, created). Raises PlanLimitError when a new teacher
+    would pass the plan's teacher limit: the tenant's row is locked before counting, so two
+    admins adding the last teacher at the same moment make exactly one (the same lock as
+    accepting an invitation)."""
     from allauth.account.models import EmailAddress
 
     User = get_user_model()
     email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    if role == Membership.Role.TEACHER:
-        usage.check_teacher_limit(tenant, user)
-    created = user is None
-    if created:
-        user = User.objects.create_user(email=email)
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    membership, _new = Membership.objects.update_or_create(
-        tenant=tenant, user=user, defaults={"role": role, "is_active": True, "timezone": timezone}
-    )
-    group = tenant.admin_group if role == Membership.Role.ADMIN else tenant.teacher_group
-    if group is not None:
-        user.groups.add(group)
-    audit.record("membership.added", tenant=tenant, actor=actor, target=f"user:{user.pk}", role=role, email=email)
+    with transaction.atomic():
+        Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+        user = User.objects.filter(email__iexact=email).first()
+        if role == Membership.Role.TEACHER:
+            usage.check_teacher_limit(tenant, user)
+        created = user is None
+        if created:
+            user = User.objects.create_user(email=email)
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+        Membership.objects.update_or_create(
+            tenant=tenant, user=user,
+            defaults={"role": role, "is_active": True, "deactivated_at": None, "timezone": timezone},
+        )
+        group = tenant.admin_group if role == Membership.Role.ADMIN else tenant.teacher_group
+        if group is not None:
+            user.groups.add(group)
+        audit.record("membership.added", tenant=tenant, actor=actor, target=f"user:{user.pk}", role=role,
+                     email=email)
     return user, created
 
 

@@ -60,6 +60,44 @@ def test_two_invitations_accepted_at_once_for_the_last_seat_make_exactly_one_tea
     assert Invitation.objects.filter(tenant=tenant).pending().count() == 1
 
 
+def test_two_admins_adding_the_last_teacher_at_once_make_exactly_one():
+    """add_member locks the tenant's row before counting the plan's teachers, as accepting
+    an invitation does: without it both threads count one free seat and both land."""
+    tenant = make_tenant("lastseat")
+    tenant.plan = Plan.objects.create(code="solo2", name="Solo Plus", max_teachers=2)
+    tenant.save()
+    invitations.add_member(tenant, "first@lastseat.test", Membership.Role.TEACHER)
+    for name in ("mai", "hoa"):
+        make_user(f"{name}@example.com")
+
+    barrier = threading.Barrier(2)
+    outcomes = [None, None]
+
+    def add(index, email):
+        try:
+            barrier.wait()
+            invitations.add_member(tenant, email, Membership.Role.TEACHER)
+            outcomes[index] = "added"
+        except usage.PlanLimitError as error:
+            outcomes[index] = error.message
+        except Exception as error:  # noqa: BLE001 - any other failure fails the assertions below
+            outcomes[index] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add, args=(i, email))
+               for i, email in enumerate(("mai@example.com", "hoa@example.com"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("added") == 1, outcomes
+    refusal = next(outcome for outcome in outcomes if outcome != "added")
+    assert "Your Solo Plus plan allows 2 teachers" in refusal, outcomes
+    assert Membership.objects.filter(tenant=tenant, role=Membership.Role.TEACHER, is_active=True).count() == 2
+
+
 def test_two_lessons_reassigned_at_once_to_one_teacher_at_the_same_time_only_one_lands():
     """Both reassignments pass the busy check before either commits; the PostgreSQL
     exclusion constraint on one-to-one time refuses the second, as a readable refusal."""

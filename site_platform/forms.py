@@ -27,12 +27,13 @@ class TenantCreateForm(WagtailAdminModelForm):
 
 
 class TenantEditForm(WagtailAdminModelForm):
-    """The super admin's edit form. No status field: a status changes only through the
-    confirmed, audited lifecycle actions (`site_platform.services.lifecycle`)."""
+    """The super admin's edit form. No status or plan field: both change only through the
+    confirmed, audited actions (`site_platform.services.lifecycle`: the row menu's status
+    actions and **Change plan**)."""
 
     class Meta:
         model = Tenant
-        fields = ["name", "plan", "custom_domain"]
+        fields = ["name", "custom_domain"]
 
     def validate_unique(self):
         # The service checks the custom domain against every Site, with its own message.

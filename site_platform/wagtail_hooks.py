@@ -179,8 +179,7 @@ class TenantEditView(RefusalMixin, generic.EditView):
         data = form.cleaned_data
         try:
             self.object = update_tenant(
-                self.object, name=data["name"], plan=data.get("plan"),
-                custom_domain=data.get("custom_domain"), actor=self.request.user,
+                self.object, name=data["name"], custom_domain=data.get("custom_domain"), actor=self.request.user,
             )
         except PlatformError as exc:
             return self.refuse(form, exc)
@@ -233,14 +232,19 @@ class TenantStatusView(ConfirmedActionView):
 
 class ChangePlanForm(forms.Form):
     plan = forms.ModelChoiceField(queryset=Plan.objects.all(), label=gettext_lazy("New plan"))
+    accept_over_limits = forms.BooleanField(
+        label=gettext_lazy("Change the plan although the school is over its limits"), required=False,
+        help_text=gettext_lazy("Nothing is undone: the school keeps what it has, and new teachers, event types "
+                               "or bookings beyond the limits are refused."))
 
 
 class TenantPlanView(ConfirmedActionView):
-    def context(self, form):
+    def context(self, form, overages=()):
         return {"page_title": _("Change plan: %(tenant)s") % {"tenant": self.tenant.name}, "form": form,
                 "intro": _("%(tenant)s is on the %(plan)s plan. Limits of the new plan apply to the next teacher, "
                            "event type or booking; nothing already made is undone.") % {
                     "tenant": self.tenant.name, "plan": self.tenant.plan or _("(none)")},
+                "plans": lifecycle.plan_overview(self.tenant, Plan.objects.all()), "overages": overages,
                 "submit": _("Change plan"), "allowed": True}
 
     def get(self, request, pk):
@@ -250,9 +254,18 @@ class TenantPlanView(ConfirmedActionView):
         form = ChangePlanForm(request.POST)
         if not form.is_valid():
             return self.render(self.context(form))
-        if lifecycle.change_plan(self.tenant, form.cleaned_data["plan"], actor=request.user):
+        plan = form.cleaned_data["plan"]
+        overages = lifecycle.plan_overages(self.tenant, plan) if plan.pk != self.tenant.plan_id else []
+        if overages and not form.cleaned_data["accept_over_limits"]:
+            form.add_error("accept_over_limits", _(
+                "%(tenant)s is over the limits of the %(plan)s plan (below). Tick the box to change the plan "
+                "anyway.") % {"tenant": self.tenant.name, "plan": plan.name})
+            return self.render(self.context(form, overages))
+        if lifecycle.change_plan(self.tenant, plan, actor=request.user):
             messages.success(request, _("%(tenant)s is now on the %(plan)s plan.") % {
-                "tenant": self.tenant.name, "plan": form.cleaned_data["plan"]})
+                "tenant": self.tenant.name, "plan": plan})
+            for row in overages:
+                messages.warning(request, _("%(label)s: %(used)s, over the plan's %(limit)s.") % row)
         return self.done()
 
 

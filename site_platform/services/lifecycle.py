@@ -58,16 +58,55 @@ def apply_action(tenant, action, *, actor=None):
     return True
 
 
+def current_usage(tenant):
+    """What the tenant uses now, for comparing with a plan's limits:
+    [(key, label, used)] for teachers, published event types and this month's bookings."""
+    from .. import usage
+
+    bookings, teachers, event_types = (row["used"] for row in usage.usage_summary(tenant)["rows"])
+    return [("max_teachers", _("Teachers"), teachers),
+            ("max_published_event_types", _("Published event types"), event_types),
+            ("max_bookings_per_month", _("Bookings this month"), bookings)]
+
+
+def plan_overview(tenant, plans):
+    """Each plan's limits next to the tenant's usage: [{plan, rows: [{label, used, limit, over}], over}]."""
+    used = current_usage(tenant)
+    overview = []
+    for plan in plans:
+        rows = [{"label": label, "used": count, "limit": getattr(plan, key), "over": over_limit(count, getattr(plan, key))}
+                for key, label, count in used]
+        overview.append({"plan": plan, "rows": rows, "over": [row for row in rows if row["over"]],
+                         "current": plan.pk == tenant.plan_id})
+    return overview
+
+
+def over_limit(used, limit):
+    return limit is not None and used > limit
+
+
+def plan_overages(tenant, plan):
+    """The limits of `plan` the tenant is already over: [{label, used, limit}]. Moving there is
+    allowed (nothing made is undone) but the super admin is told first."""
+    if plan is None:
+        return []
+    return [{"label": label, "used": count, "limit": getattr(plan, key)} for key, label, count in current_usage(tenant)
+            if over_limit(count, getattr(plan, key))]
+
+
 def change_plan(tenant, plan, *, actor=None):
-    """Move the tenant to another plan; limits apply from the next change they check."""
+    """Move the tenant to another plan; limits apply from the next change they check. Usage
+    already over the new plan's limits stays (the audit entry names it, `over_limits`)."""
     with transaction.atomic():
         current = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if current.plan_id == getattr(plan, "pk", None):
             return False
         previous = current.plan.code if current.plan else None
+        over = {f"{row['label']}": f"{row['used']}/{row['limit']}" for row in plan_overages(current, plan)}
         current.plan = plan
         current.save(update_fields=["plan", "updated_at"])
+        extra = {"over_limits": over} if over else {}
         audit.record("tenant.plan_changed", tenant=current, actor=actor, target=f"tenant:{current.pk}",
-                     previous=previous, plan=plan.code if isinstance(plan, Plan) else None)
+                     previous=previous, plan=plan.code if isinstance(plan, Plan) else None, **extra)
     tenant.plan = plan
     return True

@@ -229,30 +229,31 @@ def send_tenant_invitation(tenant_id, user_id):
     )
 
 
-def update_tenant(tenant, *, name, plan, custom_domain, actor=None):
-    """Change a tenant's name, plan or custom domain; the custom domain's Site (a second
-    Site on the same root page) follows in the same transaction. The status is not
-    changed here: only the lifecycle actions (`services.lifecycle.apply_action`) do that."""
+def update_tenant(tenant, *, name, custom_domain, actor=None):
+    """Change a tenant's name or custom domain; the custom domain's Site (a second Site on
+    the same root page) follows in the same transaction. Neither the status nor the plan
+    changes here: only the confirmed, audited actions of `services.lifecycle` do that
+    (`apply_action`, `change_plan`)."""
     name = (name or "").strip()
     if not name:
         raise PlatformError("name_required")
     custom_domain = validate_custom_domain(custom_domain, tenant=tenant) if custom_domain else None
     with transaction.atomic():
         current = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        changed = [field for field, value in (("name", name), ("plan_id", getattr(plan, "pk", None)),
-                                              ("custom_domain", custom_domain))
+        changed = [field for field, value in (("name", name), ("custom_domain", custom_domain))
                    if getattr(current, field) != value]
         if current.custom_domain != custom_domain:
             if current.custom_domain:
                 Site.objects.filter(hostname=current.custom_domain, root_page_id=current.root_page_id).delete()
             if custom_domain:
                 Site.objects.create(hostname=custom_domain, port=443, root_page_id=current.root_page_id, site_name=name)
-        current.name, current.plan, current.custom_domain = name, plan, custom_domain
-        current.save(update_fields=["name", "plan", "custom_domain", "updated_at"])
+        current.name, current.custom_domain = name, custom_domain
+        current.save(update_fields=["name", "custom_domain", "updated_at"])
         Site.objects.filter(root_page_id=current.root_page_id).update(site_name=name)
         audit.record("tenant.updated", tenant=current, actor=actor, target=f"tenant:{current.pk}", changed=changed,
                      custom_domain=custom_domain)
-    tenant.name, tenant.plan, tenant.custom_domain, tenant.status = name, plan, custom_domain, current.status
+    tenant.name, tenant.custom_domain, tenant.status = name, custom_domain, current.status
+    tenant.plan_id = current.plan_id
     return tenant
 
 

@@ -125,6 +125,49 @@ def test_change_plan_is_recorded(admin_client, superadmin, tenant):
     assert entry.actor == superadmin and entry.data == {"previous": None, "plan": "growth"}
 
 
+def test_the_edit_form_does_not_change_the_plan(admin_client, tenant):
+    starter = Plan.objects.get(code="starter")
+    Tenant.objects.filter(pk=tenant.pk).update(plan=starter)
+    form = admin_client.get(f"/admin/tenants/edit/{tenant.pk}/").content.decode()
+    assert 'name="plan"' not in form
+    response = admin_client.post(f"/admin/tenants/edit/{tenant.pk}/", {
+        "name": "Hanoi English Centre", "plan": Plan.objects.get(code="growth").pk, "custom_domain": ""})
+    assert response.status_code == 302
+    tenant.refresh_from_db()
+    assert tenant.plan == starter
+    assert not AuditEntry.objects.filter(action="tenant.plan_changed").exists()
+
+
+def test_moving_to_a_plan_the_school_is_over_shows_it_and_asks_before_changing(admin_client, superadmin, tenant):
+    from booking.models import EventType
+    from tests.booking.helpers import make_teacher
+
+    for number in range(5):
+        make_teacher(tenant, f"teacher{number}@hanoi.test")
+    EventType.objects.filter(tenant=tenant).update(is_published=False)
+    small = Plan.objects.create(code="small3", name="Small Three", max_teachers=3, position=99)
+    url = f"/admin/tenants/{tenant.pk}/plan/"
+
+    page = admin_client.get(url).content.decode()
+    assert "Small Three" in page and "over: 5 in use" in page  # the plans' limits next to the usage
+
+    response = admin_client.post(url, {"plan": small.pk})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Teachers: 5, the plan allows 3" in page
+    assert "Tick the box to change the plan anyway" in page
+    tenant.refresh_from_db()
+    assert tenant.plan_id != small.pk and not AuditEntry.objects.filter(action="tenant.plan_changed").exists()
+
+    response = admin_client.post(url, {"plan": small.pk, "accept_over_limits": "on"}, follow=True)
+    page = response.content.decode()
+    assert "is now on the Small Three plan" in page and "Teachers: 5, over the plan&#x27;s 3." in page
+    tenant.refresh_from_db()
+    assert tenant.plan == small
+    entry = AuditEntry.objects.get(action="tenant.plan_changed")
+    assert entry.actor == superadmin and entry.data["over_limits"] == {"Teachers": "5/3"}
+
+
 def test_tenant_admin_cannot_reach_the_super_admin_screens(tenant, tenant_admin, other_tenant):
     client = host_client(None, user=tenant_admin)
     for url in ("/admin/tenants/", f"/admin/tenants/{other_tenant.pk}/status/suspend/",

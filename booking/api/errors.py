@@ -27,6 +27,8 @@ BOOKING_ERROR_STATUS = {
     "email_unverified": status.HTTP_403_FORBIDDEN,
     "override_not_allowed": status.HTTP_403_FORBIDDEN,
     "session_not_found": status.HTTP_404_NOT_FOUND,
+    "participant_not_found": status.HTTP_404_NOT_FOUND,
+    "token_invalid": status.HTTP_403_FORBIDDEN,
 }
 
 

@@ -60,7 +60,9 @@ def idempotent(method):
         if not key or len(key) > 255 or not key.isprintable():
             raise ApiError("idempotency_key_invalid", status.HTTP_400_BAD_REQUEST)
         tenant = request._request.tenant
-        principal = principal_of(request) or "anonymous"
+        # A view may name its caller itself (a participant's manage link has no account).
+        own = getattr(view, "idempotency_principal", None)
+        principal = (own(request) if own else principal_of(request)) or "anonymous"
         digest = request_hash(request)
         with transaction.atomic():
             IdempotencyRecord.objects.filter(tenant=tenant, principal=principal, key=key,

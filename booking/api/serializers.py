@@ -295,7 +295,8 @@ EVENT_TYPE_FIELDS = [
     "booked_as", "whitelist_enabled", "refund_window_hours", "late_cancel_refund_percent", "location_kind",
     "address", "meeting_url", "questions", "immersio_course_id", "is_published", "duration_minutes",
     "slot_interval_minutes", "buffer_before_minutes", "buffer_after_minutes", "minimum_notice_minutes",
-    "booking_horizon_days", "daily_limit_per_teacher", "hold_minutes",
+    "booking_horizon_days", "daily_limit_per_teacher", "hold_minutes", "participant_names",
+    "participant_names_cutoff_hours",
 ]
 
 
@@ -322,7 +323,11 @@ class EventTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = EventType
         fields = ["id"] + EVENT_TYPE_FIELDS + ["hosts", "recurrence", "created_at", "updated_at"]
-        extra_kwargs = {"slug": {"required": False, "validators": []}}
+        extra_kwargs = {
+            "slug": {"required": False, "validators": []},
+            # A year at most: the cut-off is a time before each session's start.
+            "participant_names_cutoff_hours": {"max_value": 24 * 365},
+        }
 
 
 class SeriesResultSerializer(serializers.Serializer):
@@ -393,3 +398,78 @@ class StatsSerializer(serializers.Serializer):
 
 class StatsQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=["week", "month", "year"], default="month")
+
+
+# Group bookings: participants ---------------------------------------------------------------------
+
+class GroupParticipantSerializer(serializers.Serializer):
+    """A participant as the booker manages them."""
+
+    uid = serializers.UUIDField(help_text="Name, replace or remove the participant with this id.")
+    name = serializers.CharField(help_text="Blank: this seat is still to be named.")
+    email = serializers.CharField()
+    booking = serializers.UUIDField(source="booking.uid",
+                                    help_text="The booking holding the seat (the group's, or one of its extra seats).")
+    booking_status = BookingStatusField(source="booking.status", read_only=True)
+
+
+class GroupSerializer(serializers.Serializer):
+    """A group booking: who is coming and what the booker may still change."""
+
+    booking = serializers.UUIDField(help_text="The booking heading the group.")
+    participants = GroupParticipantSerializer(many=True, help_text="Active participants, in the order added.")
+    can_change = serializers.BooleanField(help_text="Participants may still be added, replaced or removed.")
+    names_open = serializers.BooleanField(help_text="Seats left unnamed may still be named.")
+    names_cutoff = IsoDateTimeField(allow_null=True, help_text="Names may be given or changed until then "
+                                                               "(event types that allow names later).")
+    seats_left = serializers.IntegerField(help_text="Participants that may still be added to the group.")
+
+
+class ParticipantsAddSerializer(serializers.Serializer):
+    participants = serializers.ListField(child=ParticipantSerializer(), min_length=1, max_length=100,
+                                         help_text="One {name, email} per seat to add (both required).")
+
+
+class ParticipantsAddedSerializer(serializers.Serializer):
+    booking = BookingSerializer(help_text="The booking holding the new seats: the group's own (free event "
+                                          "types), or a new booking of the extra seats that waits for payment.")
+    added = GroupParticipantSerializer(many=True)
+    payment_required = serializers.BooleanField(help_text="True: pay `booking` (POST `pay_path`) before its "
+                                                          "hold expires, or the seats are given back.")
+    pay_path = serializers.CharField(allow_null=True, help_text="Where to ask for the Checkout page, if any.")
+
+
+class ParticipantNameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    email = serializers.CharField(max_length=254, help_text="Checked by the booking rules (format, whitelist, "
+                                                            "not twice in the group).")
+
+
+class SeatFreedSerializer(serializers.Serializer):
+    """A seat given back: what goes back to the payer."""
+
+    participant = serializers.UUIDField()
+    status = serializers.CharField(help_text="The participant's status now: `removed` or `released`.")
+    refund = serializers.DecimalField(max_digits=10, decimal_places=2,
+                                      help_text="What is refunded to the payer for this seat (0.00: nothing).")
+    currency = serializers.CharField()
+    booking_status = BookingStatusField(read_only=True, help_text="The last seat of a booking cancels it.")
+
+
+class ParticipantPlaceSerializer(serializers.Serializer):
+    """A participant's own place, as their manage link shows it."""
+
+    uid = serializers.UUIDField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+    status = serializers.CharField()
+    event_type = EventTypeSummarySerializer(source="booking.event_type")
+    teacher = TeacherSerializer(source="booking.teacher")
+    start = IsoDateTimeField(source="booking.start")
+    end = IsoDateTimeField(source="booking.end")
+    booking_status = BookingStatusField(source="booking.status", read_only=True)
+    booked_by = serializers.CharField(source="booking.attendee.get_full_name")
+    can_give_up = serializers.BooleanField()
+    refund_if_given_up = serializers.DecimalField(max_digits=10, decimal_places=2,
+                                                  help_text="What giving up the seat now refunds the payer.")
+    currency = serializers.CharField(source="booking.currency")

@@ -3,9 +3,11 @@ made and changed from data (not from an admin form), whole-list whitelist update
 personal tokens. Same shape as `booking.services`: one transaction, an audit entry.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from site_platform import audit
 
@@ -58,6 +60,13 @@ def check_publish(*, tenant, event_type, fields):
         raise PublishRefused(problems)
 
 
+def check_participant_names(event_type):
+    """As the admin form: only classes and workshops name their participants."""
+    if event_type.kind == EventType.Kind.ONE_ON_ONE \
+            and event_type.participant_names != EventType.ParticipantNames.NOT_ASKED:
+        raise ValidationError({"participant_names": [_("Only live classes and workshops take named participants.")]})
+
+
 def create_event_type(*, tenant, fields, hosts=(), recurrence=None, actor=None):
     """Create an event type (and, with `recurrence`, its series of sessions) in one
     transaction. Raises ValidationError (model rules), PublishRefused (publish checks)
@@ -71,6 +80,7 @@ def create_event_type(*, tenant, fields, hosts=(), recurrence=None, actor=None):
                 event_type.slug = _unique_slug(tenant, fields["slug"])
         else:
             event_type.slug = _unique_slug(tenant, fields.get("title", ""))
+        check_participant_names(event_type)
         event_type.full_clean(exclude=["tenant"])
         event_type.save()
         _set_hosts(event_type, hosts)
@@ -95,6 +105,7 @@ def update_event_type(event_type, *, fields, hosts=None, actor=None):
         if "slug" in fields and EventType.objects.for_tenant(current.tenant_id).filter(
                 slug=current.slug).exclude(pk=current.pk).exists():
             current.slug = _unique_slug(current.tenant, current.slug, exclude_pk=current.pk)
+        check_participant_names(current)
         current.full_clean(exclude=["tenant"])
         current.save()
         if hosts is not None:

@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from . import docs, views, views_student, views_tenant
+from . import docs, views, views_participants, views_student, views_tenant
 from .errors import ApiError, error_body
 
 app_name = "booking_api"
@@ -29,6 +29,14 @@ urlpatterns = [
     path("me/bookings/<uuid:uid>/cancel", views_student.MyBookingCancelView.as_view(), name="my_booking_cancel"),
     path("me/bookings/<uuid:uid>/reschedule", views_student.MyBookingRescheduleView.as_view(),
          name="my_booking_reschedule"),
+    path("me/bookings/<uuid:uid>/participants", views_participants.MyGroupView.as_view(),
+         name="my_booking_participants"),
+    path("me/bookings/<uuid:uid>/participants/<uuid:participant_uid>",
+         views_participants.MyGroupParticipantView.as_view(), name="my_booking_participant"),
+    path("participants/<uuid:participant_uid>", views_participants.ParticipantPlaceView.as_view(),
+         name="participant"),
+    path("participants/<uuid:participant_uid>/give-up", views_participants.ParticipantGiveUpView.as_view(),
+         name="participant_give_up"),
     path("me/tokens", views_student.MyTokensView.as_view(), name="my_tokens"),
     path("me/tokens/<int:token_id>", views_student.MyTokenDetailView.as_view(), name="my_token"),
 

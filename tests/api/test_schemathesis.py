@@ -37,8 +37,10 @@ MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", 12))
 STUDENT_OPERATIONS = [
     "my_bookings_list", "my_bookings_create", "my_bookings_retrieve", "my_bookings_cancel",
     "my_bookings_reschedule", "my_tokens_list", "my_tokens_create", "my_tokens_revoke", "my_bookings_payment",
-    "my_bookings_pay",
+    "my_bookings_pay", "my_bookings_participants_list", "my_bookings_participants_add",
+    "my_bookings_participants_replace", "my_bookings_participants_remove",
 ]
+PARTICIPANT_OPERATIONS = ["participant_retrieve", "participant_give_up"]
 TENANT_OPERATIONS = [
     "tenant_event_types_list", "tenant_event_types_create", "tenant_event_types_retrieve",
     "tenant_event_types_update", "tenant_event_types_delete", "tenant_series_create", "tenant_sessions_create",
@@ -62,6 +64,7 @@ def test_every_student_and_key_operation_is_fuzzed():
     """A new endpoint under me/ or tenant/ must join the lists above."""
     assert sorted(_operations("/api/v1/me/")) == sorted(STUDENT_OPERATIONS)
     assert sorted(_operations("/api/v1/tenant/")) == sorted(TENANT_OPERATIONS)
+    assert sorted(_operations("/api/v1/participants/")) == sorted(PARTICIPANT_OPERATIONS)
 
 
 @pytest.fixture
@@ -91,6 +94,10 @@ def seeded(tenant, teacher, student, tenant_admin, connected):
                                              participant_names=EventType.ParticipantNames.REQUIRED)
     draft, _draft_sessions = make_class(tenant, teacher, sessions=1, days=6, title="Draft", is_published=False)
     booked = booking_service.create_booking(event_type=workshop, session=sessions[0], attendee=student, seats=2)
+    group = booking_service.create_booking(
+        event_type=group_class, session=group_sessions[0], attendee=student, seats=2,
+        participants=[{"name": "Dao", "email": "dao@example.com"}, {"name": "Ha", "email": "ha@example.com"}])
+    dao, ha = group.participants.order_by("pk")
     cancelled = booking_service.create_booking(event_type=workshop, session=sessions[1], attendee=student)
     booking_service.cancel_booking(cancelled, reason="ill", actor=student, by_role=Booking.Role.STUDENT)
     slot = future(days=4, hour=9)
@@ -119,7 +126,8 @@ def seeded(tenant, teacher, student, tenant_admin, connected):
     return {
         "key": key,
         "path": {
-            "uid": [str(b.uid) for b in (booked, cancelled, one_on_one, to_pay)],
+            "uid": [str(b.uid) for b in (booked, cancelled, one_on_one, to_pay, group)],
+            "participant_uid": [str(dao.uid), str(ha.uid)],
             "token_id": [spare_token.pk],
             "event_type_id": [workshop.pk, tutoring.pk, draft.pk],
         },
@@ -139,6 +147,16 @@ def seeded(tenant, teacher, student, tenant_admin, connected):
             ],
             "my_bookings_cancel": [({"uid": str(booked.uid)}, {"reason": "ill"})],
             "my_bookings_pay": [({"uid": str(to_pay.uid)}, NOT_SET)],
+            "my_bookings_participants_add": [({"uid": str(group.uid)},
+                                              {"participants": [{"name": "Lan", "email": "lan@example.com"}]})],
+            "my_bookings_participants_replace": [({"uid": str(group.uid), "participant_uid": str(dao.uid)},
+                                                  {"name": "Mai", "email": "mai@example.com"})],
+            "my_bookings_participants_remove": [({"uid": str(group.uid), "participant_uid": str(ha.uid)},
+                                                 NOT_SET)],
+            # The participant's manage link: (path, body, query).
+            "participant_retrieve": [({"participant_uid": str(dao.uid)}, NOT_SET, {"token": dao.manage_token})],
+            "participant_give_up": [({"participant_uid": str(ha.uid)}, NOT_SET, {"token": ha.manage_token}),
+                                    ({"participant_uid": str(dao.uid)}, NOT_SET, {"token": "wrong"})],
             "tenant_event_types_create": [(None, {"kind": "workshop", "title": "Lab", "hosts": [teacher.pk],
                                                   "seats_per_session": 6, "recurrence": recurrence})],
             "tenant_event_types_update": [(workshop_path, {"title": "Conversation club+", "price": "10.00",
@@ -176,8 +194,9 @@ def fuzz(operation, *, tenant, credentials, seeded, app):
         statuses.append(response.status_code)
         case.validate_response(response, checks=checks)
 
-    for path_parameters, body in seeded["examples"].get(operation.definition.raw["operationId"], []):
-        send(operation.Case(path_parameters=path_parameters, body=body, media_type="application/json"))
+    for path_parameters, body, *query in seeded["examples"].get(operation.definition.raw["operationId"], []):
+        send(operation.Case(path_parameters=path_parameters, body=body, query=query[0] if query else None,
+                            media_type="application/json"))
 
     names = [parameter["name"] for parameter in operation.definition.raw.get("parameters", [])
              if parameter["in"] == "path"]
@@ -227,3 +246,12 @@ def test_schemathesis_tenant_key_endpoints(operation_id, tenant, seeded, wsgi_ap
     key = {"Authorization": f"Bearer {seeded['key']}"}
     statuses = fuzz(operation, tenant=tenant, credentials=lambda: key, seeded=seeded, app=wsgi_app)
     assert any(200 <= status < 300 for status in statuses), f"{operation_id} never succeeded: {statuses}"
+
+
+@pytest.mark.parametrize("operation_id", PARTICIPANT_OPERATIONS)
+def test_schemathesis_participant_link_endpoints(operation_id, tenant, seeded, wsgi_app):
+    """A participant's manage link: no account, the token in the query."""
+    operation = _operations("/api/v1/participants/")[operation_id]
+    statuses = fuzz(operation, tenant=tenant, credentials=dict, seeded=seeded, app=wsgi_app)
+    assert any(200 <= status < 300 for status in statuses), f"{operation_id} never succeeded: {statuses}"
+    assert 403 in statuses or 404 in statuses

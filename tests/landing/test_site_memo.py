@@ -2,6 +2,8 @@
 (landing/site_memo.py): a warm render past the page cache reads no page, branding or
 privacy rows, and every change a visitor would see shows on the very next request."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -103,3 +105,27 @@ def test_the_menu_follows_publishing(tenant, school):
 
     page.unpublish()
     assert ">Our teachers page<" not in render(tenant)
+
+
+def test_the_kept_header_and_footer_follow_language_page_and_visitor(tenant, school):
+    set_body(tenant, full_body(), search_description="Small classes in Hanoi")
+    BrandingSettings.objects.create(site=site_of(tenant), zalo_url="https://zalo.me/hanoi-centre")
+    english = render(tenant)
+    assert _without_csrf(render(tenant)) == _without_csrf(english)  # the second time from the host map
+    assert '<option value="en" selected>' in english and "Small classes in Hanoi" in english
+
+    vietnamese = host_client(tenant).get("/", UNCACHED, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<html lang="vi">' in vietnamese and '<option value="vi" selected>' in vietnamese
+
+    set_body(tenant, full_body(), search_description="Now also in Da Nang")
+    html = render(tenant)
+    assert "Now also in Da Nang" in html and "Small classes in Hanoi" not in html
+
+    student = make_user("student@hanoi.test")
+    signed_in = host_client(tenant, user=student).get("/", UNCACHED).content.decode()
+    assert "Sign out" in signed_in and "Sign out" not in html
+    assert 'name="next" type="hidden" value="/?ref=newsletter"' in signed_in
+
+
+def _without_csrf(html):
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)

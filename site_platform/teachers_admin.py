@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.images import get_image_model
@@ -380,9 +381,48 @@ class TeachersMenuItem(MenuItem):
         return user.is_superuser or Membership.Role.ADMIN in tenant_roles(user).values()
 
 
+def current_school_name(user):
+    """The name of the school `user` switched to, or None while they see all their schools."""
+    current = getattr(user, "_current_tenant_id", None)
+    if current is None or current not in all_tenant_roles(user):
+        return None
+    return Tenant.objects.filter(pk=current).values_list("name", flat=True).first()
+
+
 class SwitchTenantMenuItem(MenuItem):
+    """"Switch school", labelled with the school the user works in now."""
+
     def is_shown(self, request):
         return len(all_tenant_roles(request.user)) > 1
+
+    def render_component(self, request):
+        from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
+
+        school = current_school_name(request.user)
+        label = (_("Switch school (now: %(school)s)") % {"school": school} if school
+                 else _("Switch school (now: all my schools)"))
+        return LinkMenuItemComponent(self.name, label, self.url, icon_name=self.icon_name,
+                                     classname=self.classname, attrs=self.attrs)
+
+
+class CurrentSchoolPanel(Component):
+    """The dashboard's first line for someone of several schools: which one they work in."""
+
+    name = "current_school"
+    order = 0
+    template_name = "booking/teacher/current_school_panel.html"
+
+    def __init__(self, school):
+        self.school = school
+
+    def get_context_data(self, parent_context):
+        return {"school": self.school, "switch_url": reverse("switch_tenant")}
+
+
+@hooks.register("construct_homepage_panels")
+def add_current_school_panel(request, panels):
+    if len(all_tenant_roles(request.user)) > 1:
+        panels.insert(0, CurrentSchoolPanel(current_school_name(request.user)))
 
 
 @hooks.register("register_admin_menu_item")

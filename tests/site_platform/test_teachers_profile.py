@@ -210,3 +210,28 @@ def test_picked_teachers_cost_the_same_queries_whatever_their_number(tenant, ten
 
     render_with(1)  # warm the process-wide caches (site, content types)
     assert render_with(2) == render_with(5)
+
+
+def test_a_user_of_two_schools_always_sees_which_school_they_are_in(tenant, other_tenant, teacher):
+    from site_platform.services.tenants import add_member
+
+    add_member(other_tenant, teacher.email, Membership.Role.ADMIN)
+    client = host_client(user=teacher)
+    home = client.get("/admin/").content.decode()
+    assert "You are seeing all your schools" in home
+    assert "Switch school (now: all my schools)" in home
+
+    client.post("/admin/school/switch/", {"tenant": other_tenant.pk})
+    home = client.get("/admin/").content.decode()
+    assert "You are working in Saigon Language School" in home
+    # The menu says it on every admin screen, not only the dashboard.
+    team = client.get("/admin/team/").content.decode()
+    assert "Switch school (now: Saigon Language School)" in team
+
+    client.post("/admin/school/switch/", {"tenant": tenant.pk})
+    assert "You are working in Hanoi English Centre" in client.get("/admin/").content.decode()
+
+
+def test_someone_of_one_school_gets_no_school_line(tenant, teacher):
+    home = host_client(user=teacher).get("/admin/").content.decode()
+    assert "You are working in" not in home and "Switch school" not in home

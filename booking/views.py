@@ -136,6 +136,16 @@ def event_type_page(request, slug):
             session.open_seats = open_ids.get(session.pk, 0)
         context["sessions"] = sessions
         context["whole_series"] = event_type.booked_as == EventType.BookedAs.WHOLE_SERIES
+        if context["whole_series"]:
+            # A full run that has not started: its waitlist, on its first session's row.
+            from django.db.models import Min
+
+            firsts = dict(Session.objects.filter(
+                series_id__in={s.series_id for s in sessions if s.series_id}, status=Session.Status.SCHEDULED,
+            ).values("series_id").annotate(first=Min("start")).values_list("series_id", "first"))
+            for session in sessions:
+                session.run_waitlist = (not session.open_seats and session.series_id is not None
+                                        and firsts.get(session.series_id) == session.start and session.start > now)
     return _render(request, "booking/event_type.html", context)
 
 

@@ -3,7 +3,7 @@
 whitelists and waitlists of students."""
 
 from .api import ApiKey, IdempotencyRecord, PersonalToken
-from .bookings import Booking, BookingSeat, WaitlistEntry, WhitelistEntry
+from .bookings import Booking, BookingSeat, WaitlistEntry, WaitlistSeat, WhitelistEntry
 from .event_types import EventHost, EventType
 from .participants import BookingParticipant
 from .schedules import AvailabilityRange, Blackout, DateOverride, Schedule
@@ -12,5 +12,5 @@ from .sessions import Session, SessionSeries
 __all__ = [
     "ApiKey", "IdempotencyRecord", "PersonalToken",
     "AvailabilityRange", "Blackout", "Booking", "BookingParticipant", "BookingSeat", "DateOverride", "EventHost", "EventType", "Schedule",
-    "Session", "SessionSeries", "WaitlistEntry", "WhitelistEntry",
+    "Session", "SessionSeries", "WaitlistEntry", "WaitlistSeat", "WhitelistEntry",
 ]

@@ -265,6 +265,10 @@ class WaitlistEntry(TenantOwned):
 
     session = models.ForeignKey("booking.Session", on_delete=models.CASCADE, related_name="waitlist",
                                 verbose_name=_("session"))
+    # A whole-series course: the line is for the series (`session` is its first future session
+    # when joining); an offer holds a seat in every future session (WaitlistSeat rows).
+    series = models.ForeignKey("booking.SessionSeries", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="waitlist", verbose_name=_("course run"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries",
                              verbose_name=_("student"))
     email = models.EmailField(_("email"))
@@ -302,3 +306,25 @@ class WaitlistEntry(TenantOwned):
 
     def claim_url(self):
         return self.tenant.root_url + self.claim_path()
+
+
+class WaitlistSeat(TenantOwned):
+    """The seats an offer of a whole-series waitlist holds in one session of the series
+    (counted in its `seats_taken` while the entry is `offered`). Per-session offers hold
+    their seats in `WaitlistEntry.session` and have no rows here."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="held_seats",
+                              verbose_name=_("waitlist entry"))
+    session = models.ForeignKey("booking.Session", on_delete=models.CASCADE, related_name="waitlist_seats",
+                                verbose_name=_("session"))
+    seats = models.PositiveIntegerField(_("seats"))
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("seat held by a waitlist offer")
+        verbose_name_plural = _("seats held by waitlist offers")
+        constraints = [models.UniqueConstraint(fields=["entry", "session"], name="waitlist_seat_unique")]
+
+    def __str__(self):
+        return f"{self.entry_id} · {self.session_id} · {self.seats}"

@@ -28,7 +28,7 @@ from site_platform import usage as plan_usage
 
 from .. import signals
 from ..errors import BookingError
-from ..models import Booking, BookingSeat, EventType, Session, WaitlistEntry
+from ..models import Booking, BookingSeat, EventType, Session, WaitlistEntry, WaitlistSeat
 from ..models.bookings import TEACHER_TIME_CONSTRAINT, new_manage_token
 from . import slots as slot_service
 from . import whitelist
@@ -685,17 +685,22 @@ def mark_attendance(booking, *, attended, actor=None, now=None):
 
 def seat_drift(*, since=None):
     """Sessions whose `seats_taken` differs from the seats their bookings and open
-    waitlist offers hold: [(session_id, seats_taken, expected)]. Two subqueries, one query."""
+    waitlist offers hold (a whole-series offer: its WaitlistSeat rows):
+    [(session_id, seats_taken, expected)]. Three subqueries, one query."""
     booked = (BookingSeat.objects.filter(session=OuterRef("pk"), booking__status__in=Booking.HOLDING)
               .values("session").annotate(total=Sum("seats")).values("total"))
-    offered = (WaitlistEntry.objects.filter(session=OuterRef("pk"), status=WaitlistEntry.Status.OFFERED)
+    offered = (WaitlistEntry.objects.filter(session=OuterRef("pk"), series__isnull=True,
+                                            status=WaitlistEntry.Status.OFFERED)
                .values("session").annotate(total=Sum("seats")).values("total"))
+    held = (WaitlistSeat.objects.filter(session=OuterRef("pk"), entry__status=WaitlistEntry.Status.OFFERED)
+            .values("session").annotate(total=Sum("seats")).values("total"))
     sessions = Session.objects.all()
     if since is not None:
         sessions = sessions.filter(end__gte=since)
     rows = sessions.annotate(
         expected=Coalesce(Subquery(booked, output_field=IntegerField()), Value(0))
-        + Coalesce(Subquery(offered, output_field=IntegerField()), Value(0)),
+        + Coalesce(Subquery(offered, output_field=IntegerField()), Value(0))
+        + Coalesce(Subquery(held, output_field=IntegerField()), Value(0)),
     ).filter(~Q(seats_taken=F("expected"))).values_list("pk", "seats_taken", "expected")
     return list(rows)
 

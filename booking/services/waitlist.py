@@ -20,7 +20,7 @@ from site_platform import usage as plan_usage
 
 from .. import signals
 from ..errors import BookingError
-from ..models import Booking, EventType, Session, WaitlistEntry
+from ..models import Booking, EventType, Session, WaitlistEntry, WaitlistSeat
 from . import bookings as booking_service
 from . import whitelist
 
@@ -36,10 +36,12 @@ def join_waitlist(session, user, *, seats=1, now=None):
     """Put the user in line for a full session. Joining twice returns the same entry."""
     now = now or dj_timezone.now()
     event_type = session.event_type
-    if event_type.booked_as == EventType.BookedAs.WHOLE_SERIES or not event_type.has_sessions:
+    if not event_type.has_sessions:
         raise BookingError("waitlist_unavailable")
     seats = booking_service.parse_seats(seats, event_type)
     whitelist.check_may_book(event_type, user)
+    if event_type.booked_as == EventType.BookedAs.WHOLE_SERIES:
+        return _join_series(session, user, seats, now)
     with transaction.atomic():
         current = Session.objects.select_for_update().get(pk=session.pk)
         if current.is_cancelled:
@@ -61,6 +63,90 @@ def join_waitlist(session, user, *, seats=1, now=None):
     return entry
 
 
+def _future_series_sessions(series_id, now):
+    return list(Session.objects.filter(series_id=series_id, status=Session.Status.SCHEDULED, start__gt=now)
+                .order_by("start", "pk"))
+
+
+def _join_series(session, user, seats, now):
+    """The line for a whole-series course (a run): keyed on the series; refused while every
+    future session of it has the seats and nobody is waiting (book it instead)."""
+    if not session.series_id:
+        raise BookingError("waitlist_unavailable")
+    with transaction.atomic():
+        sessions = _future_series_sessions(session.series_id, now)
+        if not sessions:
+            raise BookingError("series_empty")
+        # Every session of the run, locked in id order (as take_seats and reschedules do).
+        list(Session.objects.select_for_update().filter(pk__in=[s.pk for s in sessions]).order_by("pk")
+             .values_list("pk", flat=True))
+        sessions = _future_series_sessions(session.series_id, now)
+        existing = WaitlistEntry.objects.filter(series_id=session.series_id, user=user,
+                                                status__in=WaitlistEntry.OPEN).first()
+        if existing:
+            return existing
+        waiting = WaitlistEntry.objects.filter(series_id=session.series_id,
+                                               status=WaitlistEntry.Status.WAITING).exists()
+        if not waiting and all(s.seats_left >= seats for s in sessions):
+            raise BookingError("waitlist_has_seats")
+        first = sessions[0]
+        entry = WaitlistEntry.objects.create(tenant_id=first.tenant_id, session=first, series_id=first.series_id,
+                                             user=user, email=user.email, seats=seats)
+        audit.record("booking.waitlist_joined", tenant=first.tenant, actor=user, target=f"series:{first.series_id}",
+                     entry=entry.pk)
+        _offer_series_locked(first.series_id, now)
+    entry.refresh_from_db()
+    return entry
+
+
+def _offer_series_locked(series_id, now):
+    """Offer a run's free seats to its line: the first waiting gets a seat held in every
+    future session, or nobody does (a group that does not fit stops the line)."""
+    if not WaitlistEntry.objects.filter(series_id=series_id, status=WaitlistEntry.Status.WAITING).exists():
+        return []
+    sessions = _future_series_sessions(series_id, now)
+    if not sessions:
+        return []
+    ids = [s.pk for s in sessions]
+    expires = min(now + timedelta(hours=OFFER_HOURS), sessions[0].start)
+    offered = []
+    for entry in WaitlistEntry.objects.filter(series_id=series_id, status=WaitlistEntry.Status.WAITING).order_by(
+            "created_at", "pk"):
+        try:
+            with transaction.atomic():  # all the sessions or none
+                booking_service.take_seats(ids, entry.seats)
+        except BookingError:
+            break
+        token = secrets.token_urlsafe(24)
+        changed = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.WAITING).update(
+            status=WaitlistEntry.Status.OFFERED, offered_at=now, offer_expires_at=expires, offer_token=token)
+        if not changed:
+            booking_service.give_back_seats([(session_id, entry.seats) for session_id in ids])
+            continue
+        WaitlistSeat.objects.bulk_create([WaitlistSeat(tenant_id=entry.tenant_id, entry=entry, session_id=session_id,
+                                                       seats=entry.seats) for session_id in ids])
+        entry.status, entry.offered_at, entry.offer_expires_at, entry.offer_token = (
+            WaitlistEntry.Status.OFFERED, now, expires, token)
+        audit.record("booking.waitlist_offered", tenant=entry.tenant, target=f"series:{series_id}",
+                     entry=entry.pk, email=entry.email, expires=expires.isoformat())
+        _announce_offer(entry)
+        offered.append(entry)
+    return offered
+
+
+def _held_rows(entry):
+    """(session_id, seats) an offer holds: its session, or every session of its run."""
+    if entry.series_id:
+        return list(WaitlistSeat.objects.filter(entry_id=entry.pk).values_list("session_id", "seats"))
+    return [(entry.session_id, entry.seats)]
+
+
+def _offer_again(entry, now):
+    if entry.series_id:
+        return _offer_series_locked(entry.series_id, now)
+    return _offer_locked(entry.session_id, now)
+
+
 def leave_waitlist(entry, *, now=None):
     """The student leaves the line (an offer they hold is given back to the next)."""
     now = now or dj_timezone.now()
@@ -68,14 +154,14 @@ def leave_waitlist(entry, *, now=None):
         was_offered = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.OFFERED).update(
             status=WaitlistEntry.Status.LEFT)
         if was_offered:
-            booking_service.give_back_seats([(entry.session_id, entry.seats)])
+            booking_service.give_back_seats(_held_rows(entry))
         left = was_offered or WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.WAITING).update(
             status=WaitlistEntry.Status.LEFT)
         if left:
             audit.record("booking.waitlist_left", tenant=entry.tenant, actor=entry.user,
                          target=f"session:{entry.session_id}", entry=entry.pk)
         if was_offered:
-            _offer_locked(entry.session_id, now)
+            _offer_again(entry, now)
     entry.refresh_from_db()
     return bool(left)
 
@@ -87,6 +173,11 @@ def offer_freed_seats(session_ids, *, now=None):
     offered = []
     for session_id in sorted(set(session_ids)):
         offered += _offer_locked(session_id, now)
+    # Whole-series lines of the runs these sessions belong to.
+    series_ids = set(Session.objects.filter(pk__in=session_ids, series__isnull=False)
+                     .values_list("series_id", flat=True))
+    for series_id in sorted(series_ids):
+        offered += _offer_series_locked(series_id, now)
     return offered
 
 
@@ -97,15 +188,16 @@ def offer_waitlist(session, *, now=None):
 
 
 def _offer_locked(session_id, now):
-    if not WaitlistEntry.objects.filter(session_id=session_id, status=WaitlistEntry.Status.WAITING).exists():
+    if not WaitlistEntry.objects.filter(session_id=session_id, series__isnull=True,
+                                        status=WaitlistEntry.Status.WAITING).exists():
         return []
     session = Session.objects.select_for_update().select_related("event_type").get(pk=session_id)
     if session.is_cancelled or session.start <= now:
         return []
     expires = min(now + timedelta(hours=OFFER_HOURS), session.start)
     offered = []
-    for entry in WaitlistEntry.objects.filter(session_id=session_id, status=WaitlistEntry.Status.WAITING).order_by(
-            "created_at", "pk"):
+    for entry in WaitlistEntry.objects.filter(session_id=session_id, series__isnull=True,
+                                              status=WaitlistEntry.Status.WAITING).order_by("created_at", "pk"):
         try:
             booking_service.take_seats([session_id], entry.seats)
         except BookingError:
@@ -145,6 +237,8 @@ def claim_offer(entry, *, token, user, answers=None, now=None):
             raise BookingError("offer_expired")
         event_type = current.session.event_type
         answers = booking_service.clean_answers(event_type, answers)
+        if current.series_id:
+            _settle_series_hold(current, now)
         booking, _duplicate = booking_service._create_for_session(
             event_type, current.session, user, current.seats, answers, Booking.Source.WAITLIST, now,
             seats_held=True)
@@ -159,14 +253,27 @@ def claim_offer(entry, *, token, user, answers=None, now=None):
     return booking
 
 
+def _settle_series_hold(entry, now):
+    """Before a whole-series claim books the run's future sessions on the held seats: a
+    held session that has started since is given back, a session added since is taken
+    (or the claim is refused, "full"). The hold rows end with the offer."""
+    held = dict(_held_rows(entry))
+    wanted = [s.pk for s in _future_series_sessions(entry.series_id, now)]
+    booking_service.give_back_seats([(sid, seats) for sid, seats in held.items() if sid not in wanted])
+    missing = [sid for sid in wanted if sid not in held]
+    if missing:
+        booking_service.take_seats(missing, entry.seats)
+    WaitlistSeat.objects.filter(entry_id=entry.pk).delete()
+
+
 def expire_offers(now=None):
     """Expire unclaimed offers, give their seats back and offer them to the next in
     line. Safe to run twice. Returns how many offers expired."""
     now = now or dj_timezone.now()
     due = list(WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED, offer_expires_at__lte=now)
-               .values_list("pk", "session_id", "seats"))
+               .values_list("pk", "session_id", "seats", "series_id"))
     expired = 0
-    for entry_id, session_id, seats in due:
+    for entry_id, session_id, seats, series_id in due:
         with transaction.atomic():
             changed = WaitlistEntry.objects.filter(pk=entry_id, status=WaitlistEntry.Status.OFFERED,
                                                    offer_expires_at__lte=now).update(
@@ -174,23 +281,23 @@ def expire_offers(now=None):
             if not changed:
                 continue
             expired += 1
-            booking_service.give_back_seats([(session_id, seats)])
             entry = WaitlistEntry.objects.select_related("tenant").get(pk=entry_id)
+            booking_service.give_back_seats(_held_rows(entry))
             audit.record("booking.waitlist_offer_expired", tenant=entry.tenant, target=f"session:{session_id}",
                          entry=entry_id, email=entry.email)
-            _offer_locked(session_id, now)
+            _offer_again(entry, now)
     return expired
 
 
 def close_waitlist(session, *, now=None):
     """A cancelled session: every open entry ends, offered seats are given back.
     MUST be called inside a transaction."""
-    offered = list(WaitlistEntry.objects.filter(session=session, status=WaitlistEntry.Status.OFFERED)
-                   .values_list("pk", "seats"))
-    for entry_id, seats in offered:
-        if WaitlistEntry.objects.filter(pk=entry_id, status=WaitlistEntry.Status.OFFERED).update(
+    # A whole-series line keyed on this session (its run's first) ends too; its other held seats go back.
+    offered = list(WaitlistEntry.objects.filter(session=session, status=WaitlistEntry.Status.OFFERED))
+    for entry in offered:
+        if WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.OFFERED).update(
                 status=WaitlistEntry.Status.EXPIRED):
-            booking_service.give_back_seats([(session.pk, seats)])
+            booking_service.give_back_seats(_held_rows(entry))
     WaitlistEntry.objects.filter(session=session, status=WaitlistEntry.Status.WAITING).update(
         status=WaitlistEntry.Status.EXPIRED)
 

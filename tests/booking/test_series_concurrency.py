@@ -45,3 +45,38 @@ def test_twenty_threads_race_for_the_last_seat_of_a_course_run_by_booking_and_re
     assert in_b == 3
     assert taken(run_a) == [in_a] * 3
     assert bookings.seat_drift() == []
+
+
+def test_a_freed_course_seat_goes_to_the_waitlist_offer_whatever_books_at_the_same_time():
+    from booking.models import WaitlistEntry, WaitlistSeat
+    from booking.services import waitlist
+
+    tenant = make_tenant("serieswait")
+    teacher = make_teacher(tenant, "t@serieswait.test")
+    course = make_course(tenant, teacher)
+    run = make_run(course, teacher, days=3, capacity=3)
+    holders = [bookings.create_booking(event_type=course, session=run[0], attendee=make_user(f"h{n}@example.com"))
+               for n in range(3)]
+    waiting_user = make_user("waiting@example.com")
+    entry = waitlist.join_waitlist(run[0], waiting_user)
+    others = [make_user(f"o{n}@example.com") for n in range(19)]
+
+    def act(index):
+        if index == 0:
+            bookings.cancel_booking(holders[0], actor=holders[0].attendee)
+            return holders[0]
+        return bookings.create_booking(event_type=course, session=run[0], attendee=others[index - 1])
+
+    outcomes = race(20, act)
+
+    kinds = Counter(kind for kind, _ in outcomes)
+    assert kinds == {"booked": 1, "refused": 19}, outcomes  # the cancellation; no direct booking lands
+    assert outcomes[0][0] == "booked"
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+    assert WaitlistSeat.objects.filter(entry=entry).count() == 3
+    assert taken(run) == [3, 3, 3]
+    assert bookings.seat_drift() == []
+    booking = waitlist.claim_offer(entry, token=entry.offer_token, user=waiting_user)
+    assert booking.series_id == run[0].series_id
+    assert taken(run) == [3, 3, 3] and bookings.seat_drift() == []

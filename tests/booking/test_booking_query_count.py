@@ -20,7 +20,7 @@ from tests.conftest import host_client, make_user
 
 pytestmark = pytest.mark.django_db
 
-BOOKED_MAX = 40
+BOOKED_MAX = 41  # 40, + the teacher's email preference (site_platform.teacher_models.teacher_wants)
 BOOKED_TRANSACTION_MAX = 10  # create_booking's own statements, from the whitelist check to the audit entry
 REFUSED_MAX = 15
 

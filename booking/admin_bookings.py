@@ -184,6 +184,10 @@ class BookSomeoneInForm(forms.Form):
                                 help_text=gettext_lazy("YYYY-MM-DD HH:MM"))
     email = forms.EmailField(label=gettext_lazy("Student's email"))
     seats = forms.IntegerField(min_value=1, initial=1, label=gettext_lazy("Seats"))
+    participants = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), label=gettext_lazy("Participants"),
+        help_text=gettext_lazy("For event types that name participants: one person per line, “name, email”. "
+                               "Seats left out can be named later from the booking page."))
     override_whitelist = forms.BooleanField(
         required=False, label=gettext_lazy("Book over the whitelist"),
         help_text=gettext_lazy("Lets this student in even if the event type is whitelist-only. Logged."))
@@ -205,7 +209,35 @@ class BookSomeoneInForm(forms.Form):
                 self.add_error("session", BookingError("session_not_found").message)
             elif session.event_type_id != event_type.pk:
                 self.add_error("session", BookingError("wrong_session").message)
+        data["participants"] = self._participants(event_type, data)
         return data
+
+    def _participants(self, event_type, data):
+        """[{"name", "email"}] from the participants box, checked line by line."""
+        lines = [line.strip() for line in (data.get("participants") or "").splitlines() if line.strip()]
+        if not lines:
+            return None
+        if event_type and not event_type.asks_participants:
+            self.add_error("participants", BookingError("group_not_for_event").message)
+            return None
+        seats = data.get("seats") or 1
+        if len(lines) > seats:
+            self.add_error("participants", _("%(count)s people named for %(seats)s seats: name one per seat.")
+                           % {"count": len(lines), "seats": seats})
+            return None
+        people = []
+        for number, line in enumerate(lines, start=1):
+            name, _comma, email = line.rpartition(",")
+            name, email = name.strip(), email.strip().strip("<>").strip()
+            try:
+                if not name:
+                    raise forms.ValidationError("")
+                forms.EmailField().clean(email)
+            except forms.ValidationError:
+                self.add_error("participants", _("Line %(number)s: write “name, email”.") % {"number": number})
+                return None
+            people.append({"name": name, "email": email})
+        return people
 
 
 class BookSomeoneInView(AdminPageMixin, View):
@@ -234,7 +266,7 @@ class BookSomeoneInView(AdminPageMixin, View):
             booking = booking_service.create_booking(
                 event_type=data["event_type"], session=data.get("session"), start=data.get("start"),
                 attendee=attendee, seats=data["seats"], source=Booking.Source.ADMIN, actor=request.user,
-                override_whitelist=data["override_whitelist"])
+                override_whitelist=data["override_whitelist"], participants=data.get("participants"))
         except BookingError as error:
             form.add_error(None, refusal_for_school(error, data["event_type"].tenant))
             return self._page(request, form)

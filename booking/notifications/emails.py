@@ -412,6 +412,10 @@ def send_participant_email(participant, kind, *, extra=None, session=None):
         subject = subjects[kind] % {"event": booking.event_type.title,
                                     "date": format_day_time(start, recipient.zone)}
         attachments = [] if kind == PARTICIPANT_REMINDER else [_ics_attachment(context["entries"])]
+        left = _left_sessions_entries(booking, context.get("previous_session_ids"), context["entries"])
+        if left:
+            attachments.append(("cancel.ics", ics.invitation_ics(left),
+                                f"text/calendar; charset=utf-8; method={ics.METHOD_CANCEL}"))
     booking_level = kind in (PARTICIPANT_RESCHEDULED, PARTICIPANT_CANCELLED, PARTICIPANT_REMINDER)
     log = NotificationLog(tenant=booking.tenant, booking=booking, session=session, kind=kind,
                           sequence=booking.sequence if booking_level else participant.pk)

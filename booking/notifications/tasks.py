@@ -89,7 +89,8 @@ def send_booking_rescheduled(booking_id, *, previous_start=None, previous_end=No
     send_booking_email(booking, Kind.RESCHEDULED,
                        extra={**extra, "previous_session_ids": previous_session_ids or []})
     if booking.event_type.asks_participants:
-        _tell_participants(booking, "participant_rescheduled", extra)
+        _tell_participants(booking, "participant_rescheduled",
+                           {**extra, "previous_session_ids": previous_session_ids or []})
     if notify_teacher and teacher_wants(booking.tenant_id, booking.teacher_id, "reschedule"):
         send_teacher_email(booking, Kind.TEACHER_RESCHEDULED, extra=extra)
 

@@ -123,3 +123,29 @@ def test_student_moves_their_course_to_another_run_from_the_booking_page(tenant,
     booking.refresh_from_db()
     assert booking.series_id == run_b[0].series_id
     assert taken(run_a) == [0, 0, 0] and taken(run_b) == [1, 1, 1]
+
+
+def test_each_participant_of_a_moved_course_gets_the_new_run_and_loses_the_old(run_on_commit, tenant, teacher,
+                                                                              student):
+    from booking.models import EventType
+
+    course = make_course(tenant, teacher, slug="kids-course",
+                         participant_names=EventType.ParticipantNames.REQUIRED)
+    run_a = make_run(course, teacher, days=3)
+    run_b = make_run(course, teacher, days=5, hour=14)
+    booking = run_on_commit(bookings.create_booking, event_type=course, session=run_a[0], attendee=student, seats=2,
+                            participants=[{"name": "Minh", "email": "minh@kids.test"},
+                                          {"name": "Lan", "email": "lan@kids.test"}])
+    mail.outbox.clear()
+
+    run_on_commit(bookings.reschedule_booking, booking, new_session=run_b[0], actor=student)
+
+    lan, = [m for m in mail.outbox if "lan@kids.test" in m.to[0]]
+    added = attachment(lan, "invite.ics")
+    assert sorted(str(e["UID"]) for e in added.walk("VEVENT")) == sorted(
+        f"booking-{booking.uid}-{s.pk}@platform.test" for s in run_b)
+    removed = attachment(lan, "cancel.ics")
+    assert sorted(str(e["UID"]) for e in removed.walk("VEVENT")) == sorted(
+        f"booking-{booking.uid}-{s.pk}@platform.test" for s in run_a)
+    assert all(str(e["ATTENDEE"]) == "mailto:lan@kids.test" for e in removed.walk("VEVENT"))
+    assert taken(run_b) == [2, 2, 2] and taken(run_a) == [0, 0, 0]

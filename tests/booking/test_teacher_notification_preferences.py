@@ -195,3 +195,47 @@ def test_a_teacher_given_a_colleagues_work_is_told_with_its_calendar(run_on_comm
     starts = sorted(event.decoded("dtstart") for event in Calendar.from_ical(content).walk("VEVENT"))
     assert starts == sorted([session.start, lesson.start])
     assert emails_to("linh@hanoi.test") == []  # the teacher who left is not sent their old work
+    key = TeacherNotice.objects.get(user=successor).key
+    assert teacher_messages.send_work_reassigned(tenant.pk, successor.pk, [session.pk], [lesson.pk], key) is False
+    assert len([m for m in emails_to("minh@hanoi.test") if m.subject.startswith("You now teach")]) == 1
+
+
+def test_a_teacher_of_two_schools_turns_booking_emails_off_in_one_only(run_on_commit, tenant, teacher):
+    second_school = make_tenant("danang", name="Da Nang Language House")
+    Membership.objects.create(tenant=second_school, user=teacher, role=Membership.Role.TEACHER)
+    save_preferences(host_client(user=teacher), Membership.objects.get(tenant=tenant, user=teacher))
+    hanoi_class, (hanoi_session,) = make_class(tenant, teacher, title="Hanoi Grammar")
+    danang_class, (danang_session,) = make_class(second_school, teacher, title="Da Nang Speaking")
+    run_on_commit(bookings.create_booking, event_type=hanoi_class, session=hanoi_session,
+                  attendee=make_user("a@example.com"))
+    run_on_commit(bookings.create_booking, event_type=danang_class, session=danang_session,
+                  attendee=make_user("b@example.com"))
+    [notice] = emails_to("linh@hanoi.test")
+    assert "Da Nang Speaking" in notice.subject
+
+
+def test_the_agenda_follows_each_teachers_own_evening(tenant, teacher):
+    londoner = make_teacher(tenant, "tom@hanoi.test", zone="Europe/London")
+    Membership.objects.filter(tenant=tenant).update(daily_agenda=True)
+    evening = _evening(3, 19)  # 19:00 in Ho Chi Minh City is late morning in London
+    event_type, _sessions = make_class(tenant, teacher, sessions=0)
+    for person in (teacher, londoner):
+        start = evening + dt.timedelta(hours=16)  # 11:00 tomorrow in HCM, 04:00 tomorrow in London
+        Session.objects.create(tenant=tenant, event_type=event_type, teacher=person, start=start,
+                               end=start + dt.timedelta(hours=1), capacity=8)
+    teacher_messages.send_daily_agendas(now=evening)
+    assert len(emails_to("linh@hanoi.test")) == 1
+    assert emails_to("tom@hanoi.test") == []  # not yet evening in London
+    teacher_messages.send_daily_agendas(now=evening + dt.timedelta(hours=8))  # 19:00 in London
+    [agenda] = emails_to("tom@hanoi.test")
+    assert "04:00" in agenda.body and "Europe/London" in agenda.body
+    assert len(emails_to("linh@hanoi.test")) == 1
+
+
+def test_the_agenda_task_is_on_the_beat_schedule_and_registered(settings):
+    from site_platform.celery import app
+
+    app.loader.import_default_modules()
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["booking.notifications.teacher_messages.send_daily_agendas"] == 3600.0
+    assert "booking.notifications.teacher_messages.send_daily_agendas" in app.tasks

@@ -74,8 +74,8 @@ def plan_overview(tenant, plans):
     used = current_usage(tenant)
     overview = []
     for plan in plans:
-        rows = [{"label": label, "used": count, "limit": getattr(plan, key), "over": over_limit(count, getattr(plan, key))}
-                for key, label, count in used]
+        rows = [{"label": label, "used": count, "limit": getattr(plan, key),
+                 "over": over_limit(count, getattr(plan, key))} for key, label, count in used]
         overview.append({"plan": plan, "rows": rows, "over": [row for row in rows if row["over"]],
                          "current": plan.pk == tenant.plan_id})
     return overview
@@ -86,12 +86,12 @@ def over_limit(used, limit):
 
 
 def plan_overages(tenant, plan):
-    """The limits of `plan` the tenant is already over: [{label, used, limit}]. Moving there is
-    allowed (nothing made is undone) but the super admin is told first."""
+    """The limits of `plan` the tenant is already over: [{key, label, used, limit}]. Moving
+    there is allowed (nothing made is undone) but the super admin is told first."""
     if plan is None:
         return []
-    return [{"label": label, "used": count, "limit": getattr(plan, key)} for key, label, count in current_usage(tenant)
-            if over_limit(count, getattr(plan, key))]
+    return [{"key": key.removeprefix("max_"), "label": label, "used": count, "limit": getattr(plan, key)}
+            for key, label, count in current_usage(tenant) if over_limit(count, getattr(plan, key))]
 
 
 def change_plan(tenant, plan, *, actor=None):
@@ -102,7 +102,7 @@ def change_plan(tenant, plan, *, actor=None):
         if current.plan_id == getattr(plan, "pk", None):
             return False
         previous = current.plan.code if current.plan else None
-        over = {f"{row['label']}": f"{row['used']}/{row['limit']}" for row in plan_overages(current, plan)}
+        over = {row["key"]: f"{row['used']}/{row['limit']}" for row in plan_overages(current, plan)}
         current.plan = plan
         current.save(update_fields=["plan", "updated_at"])
         extra = {"over_limits": over} if over else {}

@@ -165,7 +165,7 @@ def test_moving_to_a_plan_the_school_is_over_shows_it_and_asks_before_changing(a
     tenant.refresh_from_db()
     assert tenant.plan == small
     entry = AuditEntry.objects.get(action="tenant.plan_changed")
-    assert entry.actor == superadmin and entry.data["over_limits"] == {"Teachers": "5/3"}
+    assert entry.actor == superadmin and entry.data["over_limits"] == {"teachers": "5/3"}
 
 
 def test_tenant_admin_cannot_reach_the_super_admin_screens(tenant, tenant_admin, other_tenant):

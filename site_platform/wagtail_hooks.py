@@ -372,6 +372,19 @@ class MembershipForm(TenantScopedAdminForm):
                 raise forms.ValidationError(exc.message) from None
         return cleaned
 
+    def save(self, commit=True):
+        """Ticking **active** again on a deactivated membership undoes the deactivation:
+        `deactivated_at` is cleared and the user is back in the school's group for the role."""
+        membership = super().save(commit=commit)
+        if commit and membership.is_active and membership.deactivated_at is not None:
+            Membership.objects.filter(pk=membership.pk).update(deactivated_at=None)
+            membership.deactivated_at = None
+            tenant = membership.tenant
+            group = tenant.admin_group if membership.role == Membership.Role.ADMIN else tenant.teacher_group
+            if group is not None:
+                membership.user.groups.add(group)
+        return membership
+
 
 class MembershipViewSet(TenantScopedModelViewSet):
     name = "team"

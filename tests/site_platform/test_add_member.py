@@ -32,3 +32,15 @@ def test_a_teacher_past_the_plans_limit_is_refused_and_nothing_is_written(tenant
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.filter(email="new@hanoi.test").exists()
+
+
+def test_ticking_active_again_on_the_team_screen_undoes_the_deactivation(tenant, tenant_admin, teacher):
+    membership = Membership.objects.get(tenant=tenant, user=teacher)
+    teacher_service.deactivate_teacher(membership, actor=tenant_admin)
+    assert host_client(user=teacher).get("/admin/").status_code != 200
+    response = host_client(user=tenant_admin).post(f"/admin/team/edit/{membership.pk}/", {
+        "tenant": tenant.pk, "role": "teacher", "is_active": "on", "timezone": "Asia/Ho_Chi_Minh"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    membership.refresh_from_db()
+    assert membership.is_active and membership.deactivated_at is None
+    assert host_client(user=teacher).get("/admin/").status_code == 200

@@ -242,3 +242,25 @@ def test_a_booking_without_participants_has_no_group(student_client, workshop):
                                                             "session": sessions[0].pk})
     response = student_client.get(f"/api/v1/me/bookings/{made.json()['uid']}/participants")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_idempotency_key_removes_once_and_belongs_to_each_participant(student_client, later_class, tenant):
+    event_type, session = later_class
+    uid = book(student_client, event_type, session, 3, PAIR + [{"name": "Dung", "email": "dung@example.com"}])
+    binh, chi, dung = BookingParticipant.objects.filter(booking__uid=uid).order_by("pk")
+
+    url = f"/api/v1/me/bookings/{uid}/participants/{binh.uid}"
+    first = student_client.delete(url, HTTP_IDEMPOTENCY_KEY="remove-binh")
+    second = student_client.delete(url, HTTP_IDEMPOTENCY_KEY="remove-binh")
+    assert first.status_code == second.status_code == 200 and second["Idempotent-Replayed"] == "true"
+    assert seats_taken(session) == 2
+
+    # Two participants who happen to send the same key each give up their own seat.
+    visitor = ApiClient(tenant)
+    for participant in (chi, dung):
+        given = visitor.post(f"/api/v1/participants/{participant.uid}/give-up?token={participant.manage_token}",
+                             content_type="application/json", HTTP_IDEMPOTENCY_KEY="same-key")
+        assert given.status_code == 200 and given.json()["participant"] == str(participant.uid)
+        assert "Idempotent-Replayed" not in given
+    assert seats_taken(session) == 0
+    assert Booking.objects.get(uid=uid).status == "cancelled"

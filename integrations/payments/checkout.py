@@ -138,7 +138,17 @@ def application_fee_for(payment):
 
 def start_checkout(payment, *, base_url, now=None):
     """The URL of a Stripe Checkout page for this booking: the open one if there is
-    one, else a new attempt. PaymentError when the booking cannot be paid now."""
+    one, else a new attempt. PaymentError when the booking cannot be paid now.
+
+    The payment's row stays locked until the Checkout Session is recorded, so two
+    requests at once (a double click, two tabs, the website and the API) open one page:
+    the second waits for the first's Stripe call and then finds its session open."""
+    with transaction.atomic():
+        Payment.objects.select_for_update().filter(pk=payment.pk).first()
+        return _start_checkout(payment, base_url=base_url, now=now)
+
+
+def _start_checkout(payment, *, base_url, now=None):
     now = now or timezone.now()
     payment = Payment.objects.select_related("booking__event_type", "tenant__plan").get(pk=payment.pk)
     booking = payment.booking

@@ -191,7 +191,9 @@ def _offer_locked(session_id, now):
     if not WaitlistEntry.objects.filter(session_id=session_id, series__isnull=True,
                                         status=WaitlistEntry.Status.WAITING).exists():
         return []
-    session = Session.objects.select_for_update().select_related("event_type").get(pk=session_id)
+    # The session's row only: locking its event type too (a join FOR UPDATE) waited on every
+    # booking of that event type in flight (their inserts hold its key share) and deadlocked.
+    session = Session.objects.select_for_update(of=("self",)).get(pk=session_id)
     if session.is_cancelled or session.start <= now:
         return []
     expires = min(now + timedelta(hours=OFFER_HOURS), session.start)
@@ -210,7 +212,7 @@ def _offer_locked(session_id, now):
             continue
         entry.status, entry.offered_at, entry.offer_expires_at, entry.offer_token = (
             WaitlistEntry.Status.OFFERED, now, expires, token)
-        audit.record("booking.waitlist_offered", tenant=session.tenant, target=f"session:{session_id}",
+        audit.record("booking.waitlist_offered", tenant=session.tenant_id, target=f"session:{session_id}",
                      entry=entry.pk, email=entry.email, expires=expires.isoformat())
         _announce_offer(entry)
         offered.append(entry)
@@ -228,7 +230,10 @@ def claim_offer(entry, *, token, user, answers=None, now=None):
     or a new month starts), and only then passes to the next in line."""
     now = now or dj_timezone.now()
     with transaction.atomic():
-        current = WaitlistEntry.objects.select_for_update().select_related("session__event_type").get(pk=entry.pk)
+        # The entry's row only (its session and event type are read, not locked): the held
+        # seats are the entry's, and a session's row is locked only where seats are taken.
+        current = (WaitlistEntry.objects.select_for_update(of=("self",)).select_related("session__event_type")
+                   .get(pk=entry.pk))
         if not current.token_matches(token) or current.user_id != getattr(user, "pk", None):
             raise BookingError("offer_invalid")
         if current.status == WaitlistEntry.Status.CLAIMED and current.booking_id:

@@ -29,6 +29,7 @@ class BookingError(CatalogueError):
         "session_cancelled": _("This session has been cancelled."),
         "session_not_found": _("No such session."),
         "invalid_times": _("The end must be after the start."),
+        "date_out_of_range": _("Choose dates between %(first)s and %(last)s."),
         "full": _("This session is fully booked."),
         "whitelist_only": _("This class is open only to enrolled students."),
         "email_unverified": _("Please verify your email address before booking."),

@@ -22,7 +22,7 @@ from .. import signals
 from ..errors import BookingError
 from ..models import Session, SessionSeries
 from .availability import UTC, clashing
-from .slots import load_teacher_busy, parse_zone
+from .slots import check_date_range, load_teacher_busy, parse_zone
 from .teachers import require_teacher, teacher_timezone
 
 MAX_SERIES_SESSIONS = 366
@@ -46,6 +46,7 @@ def occurrence_dates(*, starts_on, weekdays, interval_weeks=1, until=None, count
     """Local dates of a weekly rule: every `interval_weeks` weeks (counted from the week,
     Monday to Sunday, of `starts_on`) on the given weekdays (0 = Monday), from
     `starts_on` until `until` (inclusive) or for `count` dates, whichever comes first."""
+    check_date_range(starts_on, until)
     weekdays = sorted({int(day) for day in weekdays or ()})
     if not weekdays:
         raise BookingError("recurrence_no_weekdays")
@@ -231,6 +232,7 @@ def update_series(series, *, start_time=None, duration_minutes=None, capacity=No
 def create_session(*, event_type, teacher, start, end, capacity=None, actor=None):
     """One session at a fixed time. Refuses if the teacher is busy then."""
     _require_session_kind(event_type)
+    check_date_range(start, end)
     if end <= start:
         raise BookingError("invalid_times")
     tenant = event_type.tenant
@@ -266,6 +268,7 @@ def cancel_session(session, *, actor=None, reason=""):
 def update_session(session, *, teacher, start, end, capacity, actor=None):
     """Change one session's teacher, times or seats. Refuses if the teacher is busy at
     the new time or more seats are taken than the new capacity."""
+    check_date_range(start, end)
     if end <= start:
         raise BookingError("invalid_times")
     tenant = session.tenant

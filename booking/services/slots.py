@@ -28,6 +28,21 @@ from .teachers import TEACHING_ROLES
 MAX_RANGE_DAYS = 93
 # Busy rows are fetched this far beyond the window, so buffered events just outside it still count.
 BUSY_MARGIN = timedelta(days=1)
+# Dates the services accept: near year 1 or 9999 the margins above (and time-zone
+# conversions) overflow Python's datetime; nothing is scheduled that far out anyway.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def check_date_range(*moments):
+    """Refuse (BookingError "date_out_of_range") any date or datetime outside
+    EARLIEST_DATE..LATEST_DATE; None is skipped."""
+    for moment in moments:
+        if moment is None:
+            continue
+        day = moment.date() if isinstance(moment, datetime) else moment
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise BookingError("date_out_of_range", first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat())
 
 
 @dataclass
@@ -88,6 +103,7 @@ def load_teacher_busy(tenant, teacher_ids, start, end, *, exclude_session_ids=()
         booking's event-type buffers; each also counts as an appointment
         (daily limits). Session bookings need nothing: the session is busy time.
     """
+    check_date_range(start, end)
     teacher_ids = list(teacher_ids)
     result = {teacher_id: TeacherTime() for teacher_id in teacher_ids}
     if not teacher_ids:

@@ -9,6 +9,8 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from .services.teachers import meeting_url_for
+
 UTC = timezone.utc
 
 CSV_COLUMNS = ("session_id", "event_type", "kind", "teacher", "teacher_email", "start_utc", "end_utc",
@@ -67,7 +69,7 @@ def session_event(session):
                    _("Seats taken: %(taken)s of %(capacity)s") % {"taken": session.seats_taken,
                                                                   "capacity": session.capacity}]
     event.add("description", "\n".join(description))
-    location = event_type.meeting_url or event_type.address
+    location = meeting_url_for(session) or event_type.address  # the session's own link first
     if location:
         event.add("location", location)
     event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")

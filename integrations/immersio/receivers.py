@@ -131,7 +131,11 @@ def booking_cancelled(sender, booking_id, tenant_id, reason="", **kwargs):
 
 
 @receiver(signals.booking_rescheduled, dispatch_uid="immersio_booking_rescheduled")
-def booking_rescheduled(sender, booking_id, tenant_id, previous_session_id=None, **kwargs):
+def booking_rescheduled(sender, booking_id, tenant_id, previous_session_id=None, previous_session_ids=(),
+                        **kwargs):
+    """Each enrollment moves; every session whose seats changed is pushed again: the new
+    ones and the old (a whole-series booking moved to another run: every session of the
+    old run it left, `previous_session_ids`)."""
     booking = _load(booking_id, tenant_id)
     if booking is None or not booking.event_type.immersio_course_id:
         return
@@ -140,8 +144,8 @@ def booking_rescheduled(sender, booking_id, tenant_id, previous_session_id=None,
             for participant_id in _enrolled(booking):
                 _change(booking, participant_id, "rescheduled")
         sessions = _booking_sessions(booking)
-        if previous_session_id:
-            sessions.add(previous_session_id)
+        sessions.update(session_id for session_id in [previous_session_id, *(previous_session_ids or ())]
+                        if session_id)
         _push_sessions(tenant_id, sessions)
 
 

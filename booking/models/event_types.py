@@ -71,7 +71,7 @@ class EventType(TenantOwned, ClusterableModel):
         _("participant names"), max_length=12, choices=ParticipantNames.choices, default=ParticipantNames.NOT_ASKED,
         help_text=_("Group bookings: whether the booker names each participant (name and email)."))
     participant_names_cutoff_hours = models.PositiveIntegerField(
-        _("name participants until (hours before start)"), default=24,
+        _("name participants until (hours before start)"), default=24, validators=[MaxValueValidator(8760)],
         help_text=_("With names given later: how many hours before the start the names must be in."))
     booked_as = models.CharField(_("booked as"), max_length=20, choices=BookedAs.choices,
                                  default=BookedAs.PER_SESSION)

@@ -76,3 +76,15 @@ def test_event_type_form_sets_the_naming_rule_for_classes_only(world, tenant, te
     # Left out of the form (older clients): no names asked.
     world["admin"].post("/admin/event-types/new/", event_type_post(tenant, **base, slug="plain-one"))
     assert EventType.objects.get(slug="plain-one").participant_names == "not_asked"
+
+
+def test_a_naming_cutoff_over_a_year_is_refused(world, tenant, teacher):
+    from tests.booking.test_admin import event_type_post
+
+    base = {"hosts-0-teacher": teacher.pk, "price": "0", "questions": "[]", "kind": "workshop",
+            "seats_per_session": "12", "max_seats_per_booking": "5", "participant_names": "later"}
+    refused = world["admin"].post("/admin/event-types/new/", event_type_post(
+        tenant, **base, participant_names_cutoff_hours="999999999"))
+    assert refused.status_code == 200
+    assert "Ensure this value is less than or equal to 8760." in refused.content.decode()
+    assert not EventType.objects.filter(slug="ielts-coaching").exists()

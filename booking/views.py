@@ -45,11 +45,13 @@ def _tenant(request):
     return tenant
 
 
-def _default_zone(event_type):
-    """The zone of the event type's (first) teacher: their schedule, else membership."""
+def _default_zone(event_type, teacher_id=None):
+    """The zone of `teacher_id` (a session's teacher) or, without one, of the event type's
+    (first) teacher: their schedule, else membership."""
     if event_type is None:
         return "UTC"
-    teacher_id = event_type.hosts.order_by("pk").values_list("teacher_id", flat=True).first()
+    if teacher_id is None:
+        teacher_id = event_type.hosts.order_by("pk").values_list("teacher_id", flat=True).first()
     if teacher_id is None:
         teacher_id = event_type.sessions.order_by("start").values_list("teacher_id", flat=True).first()
     zone = (Schedule.objects.filter(tenant_id=event_type.tenant_id, teacher_id=teacher_id)
@@ -59,12 +61,13 @@ def _default_zone(event_type):
     return zone or "UTC"
 
 
-def student_zone(request, event_type=None):
-    """The zone to show times in: ?tz=, else the tz cookie, else the teacher's zone."""
+def student_zone(request, event_type=None, teacher_id=None):
+    """The zone to show times in: ?tz=, else the tz cookie, else the teacher's zone (the
+    session's teacher when `teacher_id` is given)."""
     for candidate in (request.GET.get("tz"), request.COOKIES.get(TZ_COOKIE)):
         if candidate and candidate.strip() in timezone_names():
             return candidate.strip()
-    return _default_zone(event_type)
+    return _default_zone(event_type, teacher_id)
 
 
 @lru_cache(maxsize=1)
@@ -79,7 +82,8 @@ def zone_options(selected):
 
 
 def _render(request, template, context, *, status=200):
-    zone = context.setdefault("zone", student_zone(request, context.get("event_type")))
+    zone = context.setdefault("zone", student_zone(request, context.get("event_type"),
+                                                   getattr(context.get("session"), "teacher_id", None)))
     context.setdefault("zone_options", zone_options(zone))
     context.setdefault("tenant", getattr(request, "tenant", None))
     context.setdefault("keep_params", [(k, v) for k, v in request.GET.items() if k != "tz"])

@@ -139,6 +139,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "platform"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # a signed-in request reads the cache, not the table
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

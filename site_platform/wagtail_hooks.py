@@ -6,6 +6,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -361,7 +362,17 @@ class MembershipForm(TenantScopedAdminForm):
 
     def clean(self):
         cleaned = super().clean()
-        tenant = cleaned.get("tenant") or getattr(self.instance, "tenant", None)
+        error = self.teacher_limit_error(cleaned)
+        if error:
+            raise forms.ValidationError(error)
+        return cleaned
+
+    def limit_tenant(self, cleaned):
+        return cleaned.get("tenant") or getattr(self.instance, "tenant", None)
+
+    def teacher_limit_error(self, cleaned):
+        """The plan's message when this change makes one more active teacher than it allows."""
+        tenant = self.limit_tenant(cleaned)
         becomes_teacher = cleaned.get("role") == Membership.Role.TEACHER and cleaned.get("is_active")
         was_teacher = bool(self.instance.pk) and Membership.objects.filter(
             pk=self.instance.pk, role=Membership.Role.TEACHER, is_active=True).exists()
@@ -369,8 +380,8 @@ class MembershipForm(TenantScopedAdminForm):
             try:
                 usage.check_teacher_limit(tenant, self.instance.user if self.instance.pk else None)
             except usage.PlanLimitError as exc:
-                raise forms.ValidationError(exc.message) from None
-        return cleaned
+                return exc.message
+        return None
 
     def save(self, commit=True):
         """Ticking **active** again on a deactivated membership undoes the deactivation:
@@ -386,8 +397,26 @@ class MembershipForm(TenantScopedAdminForm):
         return membership
 
 
+class MembershipEditView(TenantScopedModelViewSet.edit_view_class):
+    def form_valid(self, form):
+        """Count the plan's teachers again and save with the tenant's row locked (as
+        add_member and accepting an invitation do), so two admins making the last allowed
+        teacher active at the same moment make exactly one."""
+        tenant = form.limit_tenant(form.cleaned_data)
+        with transaction.atomic():
+            if tenant is not None:
+                Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+            error = form.teacher_limit_error(form.cleaned_data)
+            if error:
+                form.add_error(None, error)
+                self.produced_error_message = error
+                return self.form_invalid(form)
+            return super().form_valid(form)
+
+
 class MembershipViewSet(TenantScopedModelViewSet):
     name = "team"
+    edit_view_class = MembershipEditView
     model = Membership
     icon = "group"
     menu_label = gettext_lazy("Team")

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .errors import PlatformError
 from .models import Membership, MonthlyUsage, Tenant, UsageNotice
@@ -37,12 +37,22 @@ class PlanLimitError(PlatformError):
     """A plan limit refuses the change. The message names the limit and the plan."""
 
     messages = {
-        "teachers": gettext_lazy("Your %(plan)s plan allows %(limit)s teachers. Upgrade your plan or "
-                                 "deactivate a teacher first."),
-        "published_event_types": gettext_lazy("Your %(plan)s plan allows %(limit)s published event types. "
-                                              "Upgrade your plan or unpublish another event type first."),
-        "bookings_per_month": gettext_lazy("Your %(plan)s plan allows %(limit)s bookings per month, and this "
-                                           "month's are all used."),
+        # Plural by the limit ("allows 1 teacher", "allows 3 teachers"): formatting the lazy
+        # ngettext with the params dict picks the form from params["limit"].
+        "teachers": ngettext_lazy(
+            "Your %(plan)s plan allows %(limit)s teacher. Upgrade your plan or deactivate a teacher first.",
+            "Your %(plan)s plan allows %(limit)s teachers. Upgrade your plan or deactivate a teacher first.",
+            "limit"),
+        "published_event_types": ngettext_lazy(
+            "Your %(plan)s plan allows %(limit)s published event type. "
+            "Upgrade your plan or unpublish another event type first.",
+            "Your %(plan)s plan allows %(limit)s published event types. "
+            "Upgrade your plan or unpublish another event type first.",
+            "limit"),
+        "bookings_per_month": ngettext_lazy(
+            "Your %(plan)s plan allows %(limit)s booking per month, and this month's is used.",
+            "Your %(plan)s plan allows %(limit)s bookings per month, and this month's are all used.",
+            "limit"),
         "feature": gettext_lazy("Your %(plan)s plan does not include %(feature)s."),
     }
 

@@ -153,7 +153,7 @@ def test_accepting_when_the_plan_filled_up_meanwhile_is_refused(tenant, tenant_a
     add_member(tenant, "first@example.com", Membership.Role.TEACHER)
     response = host_client().post(f"/invitations/{token}/", {"password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 400
-    assert "Solo plan allows 1 teachers" in response.content.decode()
+    assert "Solo plan allows 1 teacher." in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.state() == "pending"
     assert not get_user_model().objects.filter(email="mai@example.com").exists()  # rolled back
@@ -195,7 +195,7 @@ def test_admin_screen_names_the_limit(tenant, tenant_admin, teacher):
     page = host_client(user=tenant_admin).post("/admin/invitations/new/", {
         "tenant": tenant.pk, "email": "new@example.com", "name": "", "role": "teacher"})
     assert page.status_code == 200
-    assert "Solo plan allows 1 teachers" in page.content.decode()
+    assert "Solo plan allows 1 teacher." in page.content.decode()
     assert not Invitation.objects.exists()
 
 

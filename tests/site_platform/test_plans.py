@@ -50,7 +50,7 @@ def test_teacher_limit_counts_active_teachers_only_and_not_admins(tenant):
     add_member(tenant, "second-admin@hanoi.test", Membership.Role.ADMIN)
     Membership.objects.filter(user__email="first@hanoi.test").update(is_active=False)
     add_member(tenant, "second@hanoi.test", Membership.Role.TEACHER)
-    with pytest.raises(PlanLimitError, match="Your Lite plan allows 1 teachers"):
+    with pytest.raises(PlanLimitError, match="Your Lite plan allows 1 teacher"):
         add_member(tenant, "third@hanoi.test", Membership.Role.TEACHER)
 
 
@@ -258,6 +258,6 @@ def test_team_screen_cannot_reactivate_a_teacher_past_the_limit(tenant, tenant_a
     client = host_client(None, user=tenant_admin)
     response = client.post(f"/admin/team/edit/{first.pk}/", {
         "tenant": tenant.pk, "role": "teacher", "is_active": "on", "timezone": "UTC"})
-    assert "Your Lite plan allows 1 teachers." in response.content.decode()
+    assert "Your Lite plan allows 1 teacher." in response.content.decode()
     first.refresh_from_db()
     assert not first.is_active

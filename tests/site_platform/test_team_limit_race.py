@@ -41,7 +41,7 @@ def test_admins_reactivating_teachers_at_once_stop_at_the_plans_limit():
             response = clients[index].post(f"/admin/team/edit/{memberships[index].pk}/", {
                 "tenant": tenant.pk, "role": "teacher", "is_active": "on", "timezone": "UTC"})
             statuses[index] = (response.status_code,
-                               "Your Lite plan allows 1 teachers." in response.content.decode())
+                               "Your Lite plan allows 1 teacher." in response.content.decode())
         except Exception as error:  # noqa: BLE001 - fails the test below
             statuses[index] = ("crashed", repr(error))
         finally:

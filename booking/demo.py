@@ -91,7 +91,40 @@ def seed_booking_demo(tenants, say):
                                   starts_on=start, count=4, interval_weeks=2, skip_conflicts=True)[1]
             say(f"  {len(first)} workshop sessions for {tenant.name}")
         _seed_bookings(tenant, club, say)
+        if tenant.subdomain == "littlestars":
+            _seed_family_class(tenant, teacher, start, currency, say)
     return None
+
+
+FAMILY_CHILDREN = [("Bao", "bao.family@student.example"), ("Minh", "minh.family@student.example"),
+                   ("An", "an.family@student.example")]
+
+
+def _seed_family_class(tenant, teacher, start, currency, say):
+    """A kids' class that names each child, and a parent's booking of three children, once."""
+    family, created = EventType.objects.get_or_create(
+        tenant=tenant, slug="family-class", defaults=dict(
+            kind=EventType.Kind.LIVE_CLASS, title="Family English class",
+            description="Book your children in together; each child gets their own place and link.",
+            price=Decimal("0"), currency=currency, duration_minutes=45, seats_per_session=8,
+            max_seats_per_booking=4, minimum_notice_minutes=60, is_published=True,
+            participant_names=EventType.ParticipantNames.REQUIRED, meeting_url="https://meet.example.com/family"))
+    if created:
+        say(f"  event type {family.title} for {tenant.name}")
+    if not Session.objects.filter(event_type=family).exists():
+        sessions = create_series(event_type=family, teacher=teacher, weekdays=[6], start_time=time(10),
+                                 starts_on=start, count=6, skip_conflicts=True)[1]
+        say(f"  {len(sessions)} family class sessions for {tenant.name}")
+    if Booking.objects.filter(event_type=family).exists():
+        return
+    first = Session.objects.filter(event_type=family, status=Session.Status.SCHEDULED).order_by("start").first()
+    if first is None:
+        return
+    lan = _students()[2]
+    booking_service.create_booking(
+        event_type=family, session=first, attendee=lan, seats=len(FAMILY_CHILDREN), source=Booking.Source.DIRECT,
+        participants=[{"name": name, "email": email} for name, email in FAMILY_CHILDREN])
+    say(f"  a parent's booking of three children for {tenant.name}")
 
 
 DEMO_STUDENTS = [("mai@student.example", "Mai", "Tran"), ("tom@student.example", "Tom", "Baker"),

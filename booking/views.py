@@ -31,6 +31,7 @@ from .notifications.emails import calendar_entries
 from .services import bookings as booking_service
 from .services import participants as group_service
 from .services import slots as slot_service
+from .services import teachers as teacher_service
 from .services import waitlist as waitlist_service
 
 TZ_COOKIE = "tz"
@@ -150,6 +151,9 @@ def event_type_page(request, slug):
             for session in sessions:
                 session.run_waitlist = (not session.open_seats and session.series_id is not None
                                         and firsts.get(session.series_id) == session.start and session.start > now)
+    teacher_ids = ([host.teacher_id for host in event_type.hosts.order_by("pk")] if event_type.is_one_on_one
+                   else [session.teacher_id for session in context["sessions"]])
+    context["teachers"] = teacher_service.teacher_profiles(event_type.tenant, teacher_ids)[:6]
     return _render(request, "booking/event_type.html", context)
 
 

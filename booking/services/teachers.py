@@ -99,6 +99,17 @@ def teacher_profile(tenant, user):
             .filter(tenant=tenant, user=user, is_active=True, role__in=TEACHING_ROLES).first())
 
 
+def teacher_profiles(tenant, user_ids):
+    """The public profiles (active teaching memberships) of these users in the tenant, in
+    the order given, in one query; users without one are left out."""
+    user_ids = list(dict.fromkeys(uid for uid in user_ids if uid is not None))
+    if not user_ids:
+        return []
+    found = {m.user_id: m for m in Membership.objects.select_related("user", "photo").filter(
+        tenant=tenant, user_id__in=user_ids, is_active=True, role__in=TEACHING_ROLES)}
+    return [found[uid] for uid in user_ids if uid in found]
+
+
 # Meeting links ----------------------------------------------------------------------------------
 
 def meeting_url_for(session):

@@ -149,6 +149,19 @@ def test_the_profile_card_for_event_type_pages(tenant, teacher):
     assert render_to_string("booking/teacher/_profile_card.html", {"profile": None}).strip() == ""
 
 
+def test_the_event_type_page_shows_its_teachers_profiles(tenant, other_tenant, teacher):
+    Membership.objects.filter(tenant=tenant, user=teacher).update(display_name="Cô Linh", bio="Ten years of IELTS.",
+                                                                 languages="English, Vietnamese")
+    event_type, _sessions = make_class(tenant, teacher, capacity=8, title="IELTS evening class")
+    page = host_client(tenant).get(f"/book/{event_type.slug}/").content.decode()
+    assert "Your teacher" in page and "Cô Linh" in page and "Ten years of IELTS." in page
+    assert "English, Vietnamese" in page
+    # Deactivated: the card goes, the sessions stay.
+    Membership.objects.filter(tenant=tenant, user=teacher).update(is_active=False)
+    page = host_client(tenant).get(f"/book/{event_type.slug}/").content.decode()
+    assert "Cô Linh" not in page and "IELTS evening class" in page
+
+
 def test_the_teacher_chooser_offers_only_the_schools_active_teachers(tenant, other_tenant, tenant_admin, teacher):
     make_teacher(other_tenant, "minh@saigon.test")
     response = host_client(user=tenant_admin).get("/admin/teachers/choose/")

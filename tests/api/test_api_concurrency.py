@@ -3,42 +3,19 @@ calls open one Checkout page (fake Stripe on loopback) and answer the same URL;
 participants added to several groups at once never take more seats than the
 session has."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from booking.models import Booking, BookingParticipant, EventType
 from booking.services import bookings as booking_service
 from tests.api.conftest import ApiClient
 from tests.booking.booking_helpers import make_class
+from tests.concurrency import at_once
 from tests.conftest import make_user
 from tests.payments.conftest import connected, fake_stripe  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def at_once(calls):
-    """Run each call in its own thread, released together. Returns their responses."""
-    barrier = threading.Barrier(len(calls))
-    answers = [None] * len(calls)
-
-    def run(index):
-        try:
-            barrier.wait()
-            answers[index] = calls[index]()
-        except Exception as error:  # noqa: BLE001 - a crash fails the test below
-            answers[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
 
 
 def signed_in(tenant, user):

@@ -1,16 +1,15 @@
 """Real threads against PostgreSQL: no session is sold past capacity and no teacher is
 double-booked, whatever the interleaving."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from booking.errors import BookingError
 from booking.models import Booking, BookingSeat, Session
 from booking.services import bookings
 from tests.booking.booking_helpers import future, make_class, make_one_on_one
+from tests.concurrency import race as threads_race
 from tests.conftest import make_tenant, make_user
 from tests.booking.helpers import make_teacher
 
@@ -18,27 +17,19 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(count, book):
-    """Run book(i) in `count` threads released together. Returns the outcomes."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
+    """Run book(i) in `count` threads released together (tests.concurrency.race).
 
-    def run(index):
-        try:
-            barrier.wait()
-            outcomes[index] = ("booked", book(index).pk)
-        except BookingError as error:
-            outcomes[index] = ("refused", error.message)
-        except Exception as error:  # noqa: BLE001 - any other failure fails the test below
-            outcomes[index] = ("crashed", repr(error))
-        finally:
-            connection.close()
+    Returns one outcome per thread, in order: ("booked", pk), ("refused", message) for a
+    BookingError, or ("crashed", repr) for anything else."""
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    def outcome(result):
+        if isinstance(result, BookingError):
+            return ("refused", result.message)
+        if isinstance(result, Exception):
+            return ("crashed", repr(result))
+        return result
+
+    return [outcome(result) for result in threads_race(count, lambda index: ("booked", book(index).pk))]
 
 
 def test_fifty_threads_race_for_the_last_five_seats():

@@ -217,31 +217,23 @@ def test_the_database_refuses_seats_beyond_capacity(course, james):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_seat_taking_never_passes_capacity(tenant, course, james):
     """Threads race to take seats with plain increments; the CHECK constraint lets exactly capacity through."""
-    import threading
-
-    from django.db import connection, connections
+    from django.db import connection
     from django.db.models import F
+
+    from tests.concurrency import at_once
 
     session = create_session(event_type=course, teacher=james, start=at("2030-03-18 09:00"),
                              end=at("2030-03-18 10:00"), capacity=5)
-    results, barrier = [], threading.Barrier(12)
 
     def take():
-        barrier.wait()
         try:
             with transaction.atomic():
                 Session.objects.filter(pk=session.pk).update(seats_taken=F("seats_taken") + 1)
-            results.append("ok")
+            return "ok"
         except IntegrityError:
-            results.append("full")
-        finally:
-            connections.close_all()
+            return "full"
 
-    threads = [threading.Thread(target=take) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once([take] * 12)
     assert connection.vendor == "postgresql"
     assert results.count("ok") == 5 and results.count("full") == 7
     session.refresh_from_db()

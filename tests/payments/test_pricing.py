@@ -1,9 +1,7 @@
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from booking.models import Booking
@@ -13,6 +11,7 @@ from integrations.payments.models import (
     Coupon, CouponRedemption, GroupDiscount, GroupPrice, Payment, PriceGroup, PriceGroupMember,
 )
 from tests.booking.booking_helpers import make_class
+from tests.concurrency import at_once
 from tests.conftest import host_client, make_tenant, make_user
 from tests.payments.conftest import book, reload, session_id_of, start_checkout
 
@@ -140,24 +139,16 @@ def test_unpaid_booking_gives_its_coupon_use_back(tenant, paid_class, connected,
 def test_twenty_threads_redeem_a_coupon_limited_to_five():
     tenant = make_tenant("danang")
     coupon = Coupon.objects.create(tenant=tenant, code="RUSH", value=Decimal("10"), max_uses=5)
-    barrier = threading.Barrier(20)
-    results = []
 
     def redeem():
-        try:
-            barrier.wait()
-            from django.db import transaction
+        from django.db import transaction
 
-            with transaction.atomic():
-                results.append(pricing.take_coupon_use(coupon))
-        finally:
-            connection.close()
+        with transaction.atomic():
+            return pricing.take_coupon_use(coupon)
 
-    threads = [threading.Thread(target=redeem) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once([redeem] * 20)
+    # A thread that crashed used to leave no result behind (and fail the length check below).
+    assert not [result for result in results if isinstance(result, Exception)], results
     assert results.count(True) == 5 and len(results) == 20
     coupon.refresh_from_db()
     assert coupon.times_used == 5

@@ -1,13 +1,11 @@
 """Plan limits at their edges: teachers, published event types, bookings per month
 (with the 80% and 100% emails), and the monthly count under real concurrency."""
 
-import threading
 from collections import Counter
 from datetime import datetime, timezone as dt_timezone
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from booking import publish_checks
 from booking.errors import BookingError
@@ -18,6 +16,7 @@ from site_platform.services.tenants import add_member
 from site_platform.usage import PlanLimitError, month_of, usage_summary
 from tests.booking.booking_helpers import make_class
 from tests.booking.helpers import make_event_type, make_teacher
+from tests.concurrency import race
 from tests.conftest import host_client, make_tenant, make_user
 
 pytestmark = pytest.mark.django_db
@@ -218,26 +217,15 @@ def test_ten_threads_race_for_the_last_booking_of_the_month():
     event_type, (session,) = make_class(tenant, teacher, capacity=30)
     MonthlyUsage.objects.create(tenant=tenant, month=month_of(), bookings=49)
     students = _students(10)
-    barrier = threading.Barrier(10)
-    outcomes = [None] * 10
 
     def run(index):
-        try:
-            barrier.wait()
-            bookings.create_booking(event_type=event_type, session=session, attendee=students[index])
-            outcomes[index] = "booked"
-        except BookingError as error:
-            outcomes[index] = error.message
-        except Exception as error:  # noqa: BLE001 - shows in the assertion below
-            outcomes[index] = repr(error)
-        finally:
-            connection.close()
+        bookings.create_booking(event_type=event_type, session=session, attendee=students[index])
+        return "booked"
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = [outcome.message if isinstance(outcome, BookingError)
+                else repr(outcome) if isinstance(outcome, Exception)
+                else outcome
+                for outcome in race(10, run)]
 
     counts = Counter(outcomes)
     assert counts["booked"] == 1, outcomes

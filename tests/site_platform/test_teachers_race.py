@@ -1,17 +1,24 @@
 """Issue 8: the plan's teacher limit holds when two invitations are accepted at the
 same moment (real threads against PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from site_platform import usage
 from site_platform.models import Invitation, Membership, Plan
 from site_platform.services import invitations
+from tests.concurrency import at_once, race
 from tests.conftest import make_tenant, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def explained(outcomes, refusal):
+    """Outcomes from tests.concurrency with a `refusal` error shown as its message and any
+    other exception as its repr, so the assertions below (and their messages) read plainly."""
+    return [outcome.message if isinstance(outcome, refusal)
+            else repr(outcome) if isinstance(outcome, Exception)
+            else outcome
+            for outcome in outcomes]
 
 
 def test_two_invitations_accepted_at_once_for_the_last_seat_make_exactly_one_teacher():
@@ -31,26 +38,11 @@ def test_two_invitations_accepted_at_once_for_the_last_seat_make_exactly_one_tea
     # The school moves to a plan with one seat left while both invitations are pending.
     Plan.objects.filter(pk=tenant.plan_id).update(max_teachers=2)
 
-    barrier = threading.Barrier(2)
-    outcomes = [None, None]
-
     def accept(index):
-        try:
-            barrier.wait()
-            invitations.accept(tokens[index], people[index])
-            outcomes[index] = "accepted"
-        except usage.PlanLimitError as error:
-            outcomes[index] = error.message
-        except Exception as error:  # noqa: BLE001 - any other failure fails the assertions below
-            outcomes[index] = repr(error)
-        finally:
-            connection.close()
+        invitations.accept(tokens[index], people[index])
+        return "accepted"
 
-    threads = [threading.Thread(target=accept, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = explained(race(2, accept), usage.PlanLimitError)
 
     assert outcomes.count("accepted") == 1, outcomes
     refusal = next(outcome for outcome in outcomes if outcome != "accepted")
@@ -70,27 +62,12 @@ def test_two_admins_adding_the_last_teacher_at_once_make_exactly_one():
     for name in ("mai", "hoa"):
         make_user(f"{name}@example.com")
 
-    barrier = threading.Barrier(2)
-    outcomes = [None, None]
+    def add(email):
+        invitations.add_member(tenant, email, Membership.Role.TEACHER)
+        return "added"
 
-    def add(index, email):
-        try:
-            barrier.wait()
-            invitations.add_member(tenant, email, Membership.Role.TEACHER)
-            outcomes[index] = "added"
-        except usage.PlanLimitError as error:
-            outcomes[index] = error.message
-        except Exception as error:  # noqa: BLE001 - any other failure fails the assertions below
-            outcomes[index] = repr(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=add, args=(i, email))
-               for i, email in enumerate(("mai@example.com", "hoa@example.com"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = explained(at_once([lambda email=email: add(email) for email in ("mai@example.com", "hoa@example.com")]),
+                         usage.PlanLimitError)
 
     assert outcomes.count("added") == 1, outcomes
     refusal = next(outcome for outcome in outcomes if outcome != "added")
@@ -116,26 +93,11 @@ def test_two_lessons_reassigned_at_once_to_one_teacher_at_the_same_time_only_one
                                        start=start, attendee=make_user(f"student{owner.pk}@example.com"))
                for owner in (first, second)]
 
-    barrier = threading.Barrier(2)
-    outcomes = [None, None]
-
     def reassign(index):
-        try:
-            barrier.wait()
-            teacher_service.reassign_booking(lessons[index], spare, actor=admin)
-            outcomes[index] = "reassigned"
-        except teacher_service.TeacherError as error:
-            outcomes[index] = error.message
-        except Exception as error:  # noqa: BLE001 - any other failure fails the assertions below
-            outcomes[index] = repr(error)
-        finally:
-            connection.close()
+        teacher_service.reassign_booking(lessons[index], spare, actor=admin)
+        return "reassigned"
 
-    threads = [threading.Thread(target=reassign, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = explained(race(2, reassign), teacher_service.TeacherError)
 
     assert outcomes.count("reassigned") == 1, outcomes
     assert "Chi" in next(o for o in outcomes if o != "reassigned") and "busy" in str(outcomes), outcomes

@@ -2,15 +2,13 @@
 the Team screen at the same moment never pass the plan's teacher limit (the tenant's
 row is locked before the teachers are counted, as add_member and invitations do)."""
 
-import threading
-
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from site_platform.models import Membership
 from site_platform.services.tenants import add_member
+from tests.concurrency import race
 from tests.conftest import PASSWORD, host_client, make_tenant
 from tests.site_platform.test_plans import on_plan
 
@@ -32,26 +30,14 @@ def test_admins_reactivating_teachers_at_once_stop_at_the_plans_limit():
         Membership.objects.filter(user__email=f"t{n}@teamrace.test").update(is_active=False)
         memberships.append(Membership.objects.get(user__email=f"t{n}@teamrace.test"))
     clients = [host_client(None, user=admin) for _ in range(COUNT)]
-    barrier = threading.Barrier(COUNT)
-    statuses = [None] * COUNT
 
     def reactivate(index):
-        try:
-            barrier.wait()
-            response = clients[index].post(f"/admin/team/edit/{memberships[index].pk}/", {
-                "tenant": tenant.pk, "role": "teacher", "is_active": "on", "timezone": "UTC"})
-            statuses[index] = (response.status_code,
-                               "Your Lite plan allows 1 teacher." in response.content.decode())
-        except Exception as error:  # noqa: BLE001 - fails the test below
-            statuses[index] = ("crashed", repr(error))
-        finally:
-            connection.close()
+        response = clients[index].post(f"/admin/team/edit/{memberships[index].pk}/", {
+            "tenant": tenant.pk, "role": "teacher", "is_active": "on", "timezone": "UTC"})
+        return (response.status_code, "Your Lite plan allows 1 teacher." in response.content.decode())
 
-    threads = [threading.Thread(target=reactivate, args=(n,)) for n in range(COUNT)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = [("crashed", repr(status)) if isinstance(status, Exception) else status
+                for status in race(COUNT, reactivate)]
 
     assert sorted(statuses, key=str) == sorted([(302, False)] + [(200, True)] * (COUNT - 1), key=str), statuses
     assert Membership.objects.filter(tenant=tenant, role=Membership.Role.TEACHER, is_active=True).count() == 1

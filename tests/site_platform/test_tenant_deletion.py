@@ -3,7 +3,6 @@ tenant's rows stay to the last one, people keep their accounts, an audit entry r
 daily task is safe to run twice, and the super admin sees the date and can delete at once."""
 
 import os
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,7 +10,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
-from django.db import connection
 from django.utils import timezone
 from django.utils.formats import date_format
 from wagtail.documents import get_document_model
@@ -36,6 +34,7 @@ from site_platform.tenant_deletion import (TenantDeletionError, delete_due_tenan
                                            tenant_owned_models)
 from tests.booking.booking_helpers import make_class
 from tests.booking.helpers import make_schedule, make_teacher
+from tests.concurrency import at_once
 from tests.conftest import host_client, make_tenant, make_user
 from tests.site_platform.test_dashboard import record_payment
 
@@ -297,27 +296,10 @@ def test_deletion_and_reactivation_at_the_same_moment_one_wins_whole():
         populate(school, f"race{round_number}", student)
         cancel(school, superadmin, days_ago=31)
         before = rows_of_tenant(school)
-        barrier = threading.Barrier(2)
-        results = {}
-
-        def run(name, work):
-            try:
-                barrier.wait()
-                results[name] = work()
-            except Exception as error:  # noqa: BLE001 - shows in the assertion below
-                results[name] = repr(error)
-            finally:
-                connection.close()
-
-        threads = [
-            threading.Thread(target=run, args=("deleted", delete_due_tenants)),
-            threading.Thread(target=run, args=("reactivated", lambda: lifecycle.apply_action(
-                Tenant.objects.get(pk=school.pk), "reactivate", actor=superadmin))),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        answers = at_once([delete_due_tenants, lambda: lifecycle.apply_action(
+            Tenant.objects.get(pk=school.pk), "reactivate", actor=superadmin)])
+        results = {name: repr(answer) if isinstance(answer, Exception) else answer
+                   for name, answer in zip(("deleted", "reactivated"), answers)}
 
         if results["deleted"] == [f"race{round_number}"]:
             assert results["reactivated"] is False, results

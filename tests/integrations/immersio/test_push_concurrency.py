@@ -1,12 +1,10 @@
 """Two workers at once (real threads on PostgreSQL): a payment push is claimed by one
 of them and posted once; a change announced twice at once writes one outbox row."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from booking.models import EventType
@@ -15,6 +13,7 @@ from booking.services.sessions import create_session
 from integrations.immersio import push
 from integrations.models import ImmersioLink, PushOutbox
 from integrations.payments.models import Payment
+from tests.concurrency import race
 
 from .conftest import ORG, connect
 
@@ -22,24 +21,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def together(count, work):
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            outcomes[index] = work(index)
-        except Exception as error:  # noqa: BLE001 - any failure fails the test below
-            outcomes[index] = f"crashed: {error!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    """work(i) in `count` threads released together (tests.concurrency.race); a call that
+    raised shows as "crashed: <repr>"."""
+    return [f"crashed: {outcome!r}" if isinstance(outcome, Exception) else outcome
+            for outcome in race(count, work)]
 
 
 @pytest.fixture

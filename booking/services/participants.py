@@ -283,12 +283,29 @@ def _check_changeable(booking, now):
 
 
 def _active_participant(booking, participant):
+    """The group's participant, on a booking that still holds its seats: a participant
+    of a cancelled or expired booking (an extra-seats booking left unpaid, say) has no
+    seat to give back or pass on."""
     pk = getattr(participant, "pk", participant)
-    found = BookingParticipant.objects.filter(booking__in=[b.pk for b in group_bookings(booking)], pk=pk).first()
+    found = (BookingParticipant.objects.select_related("booking")
+             .filter(booking__in=[b.pk for b in group_bookings(booking)], pk=pk).first())
     if found is None:
         raise BookingError("participant_not_found")
-    if found.status != BookingParticipant.Status.ACTIVE:
+    if found.status != BookingParticipant.Status.ACTIVE or found.booking.status not in Booking.ACTIVE:
         raise BookingError("participant_not_active")
+    return found
+
+
+def _participant_to_change(head, participant, now, *, by_role=Booking.Role.STUDENT):
+    """The active participant to change, checked against the booking that holds their
+    seat (the head's or an extra-seats booking), locked. MUST be called inside the
+    transaction holding the head's lock."""
+    found = _active_participant(head, participant)
+    own = head if found.booking_id == head.pk else _lock(found.booking)
+    if by_role == Booking.Role.STUDENT:
+        _check_changeable(own, now)
+    elif own.status not in Booking.ACTIVE:
+        raise BookingError("not_active")
     return found
 
 
@@ -353,8 +370,7 @@ def name_participant(booking, participant, *, name, email, actor=None, now=None)
     now = now or dj_timezone.now()
     with transaction.atomic():
         head = _lock(booking.group)
-        _check_changeable(head, now)
-        found = _active_participant(head, participant)
+        found = _participant_to_change(head, participant, now)
         if found.email:
             return replace_participant(head, found, name=name, email=email, actor=actor, now=now)
         if not names_open(found.booking, now):
@@ -382,8 +398,7 @@ def replace_participant(booking, participant, *, name, email, actor=None, now=No
     now = now or dj_timezone.now()
     with transaction.atomic():
         head = _lock(booking.group)
-        _check_changeable(head, now)
-        found = _active_participant(head, participant)
+        found = _participant_to_change(head, participant, now)
         if not found.email:
             return name_participant(head, found, name=name, email=email, actor=actor, now=now)
         if head.event_type.participant_names == ParticipantNames.LATER and not names_open(found.booking, now):
@@ -407,11 +422,7 @@ def remove_participant(booking, participant, *, actor=None, by_role=Booking.Role
     now = now or dj_timezone.now()
     with transaction.atomic():
         head = _lock(booking.group)
-        if by_role == Booking.Role.STUDENT:
-            _check_changeable(head, now)
-        elif head.status not in Booking.ACTIVE:
-            raise BookingError("not_active")
-        found = _active_participant(head, participant)
+        found = _participant_to_change(head, participant, now, by_role=by_role)
         return _free_seat(found, BookingParticipant.Status.REMOVED, actor=actor, by_role=by_role, now=now,
                           action="removed")
 
@@ -441,6 +452,8 @@ def _free_seat(participant, status, *, actor, by_role, now, action):
     booking = _lock(participant.booking)
     if booking.status == Booking.Status.PENDING_PAYMENT:
         raise BookingError("group_pay_first")
+    if booking.status not in Booking.ACTIVE:
+        raise BookingError("not_active")  # its seats went back when it ended
     if not BookingParticipant.objects.filter(pk=participant.pk, status=BookingParticipant.Status.ACTIVE).update(
             status=status, ended_at=now):
         raise BookingError("participant_not_active")

@@ -168,6 +168,50 @@ def test_unpaid_extra_seats_are_given_back_when_their_hold_expires(workshop, con
     assert [p.email for p in group.group_participants(booking)] == [s["email"] for s in STAFF[:2]]
 
 
+@pytest.mark.parametrize("ended_by", ["cancel", "expiry"])
+def test_a_participant_of_ended_extra_seats_cannot_give_a_seat_back_twice(workshop, connected, fake_stripe, student,
+                                                                        commit, ended_by):
+    event_type, session = workshop
+    booking = paid_group(event_type, session, student, fake_stripe, connected, commit, staff=STAFF[:2])
+    with commit(execute=True):
+        extra = group.add_participants(booking, STAFF[2:4], actor=student)
+    assert seats_taken(session) == 4
+    with commit(execute=True):
+        if ended_by == "cancel":
+            booking_service.cancel_booking(extra, actor=student)
+        else:
+            booking_service.expire_holds(now=extra.hold_expires_at + timedelta(seconds=1))
+    assert seats_taken(session) == 2
+    left_behind = BookingParticipant.objects.get(booking=extra, email=STAFF[2]["email"])
+
+    for change in (lambda: group.remove_participant(booking, left_behind, actor=student),
+                   lambda: group.replace_participant(booking, left_behind, name="Someone", email="new@company.test",
+                                                     actor=student)):
+        with pytest.raises(BookingError) as refused:
+            change()
+        assert refused.value.code == "participant_not_active"
+    assert seats_taken(session) == 2 and reload(booking).seats == 2
+    assert not BookingParticipant.objects.filter(email="new@company.test").exists()
+
+
+def test_extra_seats_stay_manageable_after_the_first_booking_ends(workshop, connected, fake_stripe, student, commit):
+    event_type, session = workshop
+    booking = paid_group(event_type, session, student, fake_stripe, connected, commit, staff=STAFF[:1])
+    with commit(execute=True):
+        extra = group.add_participants(booking, STAFF[1:3], actor=student)
+    extra = pay(extra, fake_stripe, connected, commit)
+    first = BookingParticipant.objects.get(booking=booking)
+    with commit(execute=True):
+        group.give_up_own_seat(first, token=first.manage_token)
+    assert reload(booking).status == Booking.Status.CANCELLED and seats_taken(session) == 2
+
+    with commit(execute=True):
+        group.remove_participant(booking, BookingParticipant.objects.get(booking=extra, email=STAFF[1]["email"]),
+                                 actor=student)
+
+    assert seats_taken(session) == 1 and reload(extra).seats == 1
+
+
 def test_the_participant_page_shows_the_refund_first_and_gives_the_seat_up(workshop, connected, fake_stripe,
                                                                             student, commit):
     from tests.conftest import host_client

@@ -17,6 +17,7 @@ their accounts: a user is a person who may book elsewhere. One audit entry, with
 tenant so it outlives it, records the deletion: name, subdomain, who cancelled and when.
 """
 
+import logging
 from datetime import timedelta
 
 from django.apps import apps
@@ -37,13 +38,28 @@ from .errors import CatalogueError
 from .models import AuditEntry, Tenant
 
 CANCELLED = Tenant.Status.CANCELLED
+logger = logging.getLogger(__name__)
 
 
 class TenantDeletionError(CatalogueError):
     messages = {
         "not_cancelled": _("%(tenant)s is %(status)s: only a cancelled tenant can be deleted. Cancel it first."),
         "confirmation": _("Type the subdomain “%(subdomain)s” exactly to confirm."),
+        "refunds_outstanding": _("%(tenant)s still owes students %(count)s refund(s) that Stripe has not "
+                                 "completed. Deleting it would lose them: settle them in Payments → Refunds "
+                                 "first."),
     }
+
+
+def outstanding_refunds(tenant):
+    """Refunds of the tenant not yet done at Stripe (requested, pending, or failed and
+    waiting for a retry): money owed to students that deletion would lose."""
+    try:
+        refund_model = apps.get_model("payments", "Refund")
+    except LookupError:
+        return 0
+    owed = [refund_model.Status.REQUESTED, refund_model.Status.PENDING, refund_model.Status.FAILED]
+    return refund_model.objects.filter(tenant=tenant, status__in=owed).count()
 
 
 def grace_days():
@@ -99,6 +115,9 @@ def delete_tenant(tenant_id, *, actor=None, confirm_subdomain=None, only_if_due_
             raise TenantDeletionError("not_cancelled", tenant=tenant.name, status=tenant.get_status_display())
         if confirm_subdomain is not None and confirm_subdomain.strip().lower() != tenant.subdomain:
             raise TenantDeletionError("confirmation", subdomain=tenant.subdomain)
+        owed = outstanding_refunds(tenant)
+        if owed:
+            raise TenantDeletionError("refunds_outstanding", tenant=tenant.name, count=owed)
         cancelled = (AuditEntry.objects.filter(tenant=tenant, action="tenant.cancelled")
                      .select_related("actor").order_by("-created_at", "-pk").first())
         rows = _delete_everything(tenant)
@@ -179,6 +198,9 @@ def delete_due_tenants(now=None):
     now = now or timezone.now()
     deleted = []
     for tenant_id, subdomain in due_for_deletion(now).values_list("pk", "subdomain"):
-        if delete_tenant(tenant_id, only_if_due_at=now):
-            deleted.append(subdomain)
+        try:
+            if delete_tenant(tenant_id, only_if_due_at=now):
+                deleted.append(subdomain)
+        except TenantDeletionError as refusal:
+            logger.warning("tenant %s not deleted: %s", subdomain, refusal.message)
     return deleted

@@ -221,6 +221,22 @@ def test_nothing_is_deleted_before_the_date_nor_after_reactivation(tenant, other
     assert Tenant.objects.get(pk=other_tenant.pk).status == "active"
 
 
+def test_a_tenant_owing_refunds_is_not_deleted_until_they_are_settled(two_schools, student, superadmin):
+    doomed, other = two_schools
+    cancel(doomed, superadmin, days_ago=31)
+    owed = Refund.objects.filter(tenant=doomed).update(status=Refund.Status.FAILED)
+    assert owed == 1
+
+    assert delete_due_tenants() == []
+    with pytest.raises(TenantDeletionError) as refused:
+        delete_tenant(doomed.pk, confirm_subdomain="hanoi")
+    assert "still owes students 1 refund(s)" in refused.value.message
+    assert Tenant.objects.filter(pk=doomed.pk).exists() and Refund.objects.filter(tenant=doomed).count() == 1
+
+    Refund.objects.filter(tenant=doomed).update(status=Refund.Status.SUCCEEDED)
+    assert delete_due_tenants() == ["hanoi"]
+
+
 def test_grace_period_follows_the_setting(settings, tenant, superadmin):
     settings.TENANT_DELETION_GRACE_DAYS = 7
     cancel(tenant, superadmin, days_ago=8)

@@ -25,13 +25,6 @@ KIDS = [{"name": "Minh", "email": "minh@kids.test"}, {"name": "Lan", "email": "l
         {"name": "Bao", "email": "bao@kids.test"}]
 
 
-@pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-    return run
-
 
 @pytest.fixture
 def kids_class(tenant, teacher):

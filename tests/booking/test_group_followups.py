@@ -20,13 +20,6 @@ from tests.conftest import host_client, make_user
 KIDS = [{"name": "Minh", "email": "minh@kids.test"}, {"name": "Lan", "email": "lan@kids.test"}]
 
 
-@pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-    return run
-
 
 @pytest.fixture
 def kids(tenant, teacher):

@@ -22,13 +22,6 @@ OWN_LINK = "https://zoom.example.com/j/1111"
 OTHER_LINK = "https://zoom.example.com/j/2222"
 
 
-@pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-    return run
-
 
 def in_days(days, hour=3):
     return (timezone.now() + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)

@@ -34,14 +34,6 @@ def day_at(days, hour, minute=0):
     return base.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
-@pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    """Run a service the way a request does: its after-commit signals fire."""
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-    return run
-
 
 @pytest.fixture
 def live_class(tenant, teacher):

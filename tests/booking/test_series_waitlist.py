@@ -15,13 +15,6 @@ from tests.booking.series_helpers import make_course, make_run, taken
 from tests.conftest import host_client, make_user
 
 
-@pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-    return run
-
 
 @pytest.fixture
 def full_run(tenant, teacher):

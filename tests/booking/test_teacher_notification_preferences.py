@@ -27,13 +27,6 @@ HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 PROFILE = {"display_name": "", "bio": "", "languages": "", "levels": "", "timezone": "Asia/Ho_Chi_Minh"}
 
 
-@pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-    return run
-
 
 def emails_to(address):
     return [message for message in mail.outbox if address in " ".join(message.to)]

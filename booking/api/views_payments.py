@@ -25,7 +25,7 @@ from .idempotency import idempotent
 from .serializers import ErrorSerializer, EventTypeSummarySerializer, IsoDateTimeField, _inline_enum
 from .views import parse_query
 from .views_student import STUDENT_AUTH, my_booking
-from .views_tenant import KEY_AUTH
+from .views_tenant import KEY_AUTH, filter_range
 
 # PaymentError codes and the status a client can act on (others: 422).
 PAYMENT_ERROR_STATUS = {
@@ -184,16 +184,6 @@ def created_parameters(statuses):
     ]
 
 
-def filter_created(queryset, query, event_type_field="event_type_id"):
-    if query.get("event_type"):
-        queryset = queryset.filter(**{event_type_field: query["event_type"]})
-    if query.get("created_from"):
-        queryset = queryset.filter(created_at__gte=query["created_from"])
-    if query.get("created_before"):
-        queryset = queryset.filter(created_at__lt=query["created_before"])
-    if query.get("status"):
-        queryset = queryset.filter(status=query["status"])
-    return queryset
 
 
 # The school ---------------------------------------------------------------------------------------
@@ -203,7 +193,8 @@ class TenantPaymentsView(TenantKeyListView):
 
     def get_queryset(self):
         query = parse_query(PaymentQuery, self.request)
-        return filter_created(Payment.objects.for_tenant(self.tenant), query).select_related(
+        payments = filter_range(Payment.objects.for_tenant(self.tenant), query, field="created_at", param="created")
+        return payments.select_related(
             "booking", "event_type", "coupon").order_by("-created_at", "-id")
 
     @extend_schema(operation_id="tenant_payments_list", tags=["tenant"], auth=KEY_AUTH,
@@ -218,8 +209,8 @@ class TenantRefundsView(TenantKeyListView):
 
     def get_queryset(self):
         query = parse_query(RefundQuery, self.request)
-        refunds = filter_created(Refund.objects.for_tenant(self.tenant), query,
-                                 event_type_field="payment__event_type_id")
+        refunds = filter_range(Refund.objects.for_tenant(self.tenant), query, field="created_at", param="created",
+                               event_type_field="payment__event_type_id")
         if query.get("purpose"):
             refunds = refunds.filter(purpose=query["purpose"])
         return refunds.select_related("payment__booking").order_by("-created_at", "-id")

@@ -224,13 +224,15 @@ def range_parameters(statuses):
     ]
 
 
-def filter_range(queryset, query):
+def filter_range(queryset, query, *, field="start", param="start", event_type_field="event_type_id"):
+    """The list filters shared by the school's lists: event type, status, and a half-open
+    range of `field` given as `<param>_from` / `<param>_before`."""
     if query.get("event_type"):
-        queryset = queryset.filter(event_type_id=query["event_type"])
-    if query.get("start_from"):
-        queryset = queryset.filter(start__gte=query["start_from"])
-    if query.get("start_before"):
-        queryset = queryset.filter(start__lt=query["start_before"])
+        queryset = queryset.filter(**{event_type_field: query["event_type"]})
+    if query.get(f"{param}_from"):
+        queryset = queryset.filter(**{f"{field}__gte": query[f"{param}_from"]})
+    if query.get(f"{param}_before"):
+        queryset = queryset.filter(**{f"{field}__lt": query[f"{param}_before"]})
     if query.get("status"):
         queryset = queryset.filter(status=query["status"])
     return queryset

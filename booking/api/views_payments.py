@@ -8,7 +8,6 @@ when that app is installed. Amounts are answered in minor units (cents; whole
 dong for VND) with their currency, as Stripe counts them.
 """
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
@@ -259,12 +258,9 @@ class MyBookingPayView(StudentView):
     def post(self, request, uid):
         payment = payment_of(self, uid)
         try:
-            # One Checkout page per payment: a second request at the same moment waits on
-            # the payment's row until the first has stored its page, then answers that page
-            # (start_checkout finds it open). The lock is held for the one Stripe call.
-            with transaction.atomic():
-                Payment.objects.select_for_update().filter(pk=payment.pk).first()
-                url = checkout.start_checkout(payment, base_url=self.tenant.root_url)
+            # One Checkout page per payment, even for two requests at once: start_checkout
+            # holds the payment's row across its Stripe call.
+            url = checkout.start_checkout(payment, base_url=self.tenant.root_url)
         except PaymentError as error:
             return payment_error_response(error)
         return Response(CheckoutSerializer({"checkout_url": url}).data)
